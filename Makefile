@@ -1,0 +1,56 @@
+# Linli: `make run` serves the demo on a bare machine, `make test` runs the whole suite.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+RUNTIME := $(VENV)/.runtime-installed
+DEV := $(VENV)/.dev-installed
+CATALOGS := $(patsubst %.po,%.mo,$(wildcard translations/*/LC_MESSAGES/messages.po))
+FLASK := $(BIN)/flask --app app
+
+.PHONY: run test lint bench worker migrate seed translations extract-messages clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(RUNTIME): requirements.txt | $(BIN)/python
+	$(BIN)/pip install -q -r requirements.txt
+	touch $@
+
+$(DEV): requirements.txt requirements-dev.txt $(RUNTIME)
+	$(BIN)/pip install -q -r requirements-dev.txt
+	touch $@
+
+translations/%/LC_MESSAGES/messages.mo: translations/%/LC_MESSAGES/messages.po $(RUNTIME)
+	$(BIN)/pybabel compile -f -i $< -o $@
+
+translations: $(CATALOGS)
+
+extract-messages: $(RUNTIME)
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --ignore-dirs=".venv tests" --no-location -o translations/messages.pot .
+	$(BIN)/pybabel update -i translations/messages.pot -d translations
+
+migrate: $(RUNTIME)
+	$(BIN)/alembic upgrade head
+
+seed: migrate
+	$(FLASK) seed-demo
+
+# The embedded default: SQLite under instance/, jobs in-process, on http://127.0.0.1:5000
+run: $(RUNTIME) translations seed
+	$(FLASK) serve --host 127.0.0.1 --port 5000
+
+worker: $(RUNTIME) translations
+	$(FLASK) worker
+
+test: $(DEV) translations
+	$(BIN)/pytest -n 2 --dist loadgroup -q -p no:cacheprovider
+
+lint: $(DEV)
+	$(BIN)/ruff check .
+
+bench: $(DEV) translations
+	$(BIN)/python -m bench.run
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache .ruff_cache

@@ -1,0 +1,49 @@
+"""Floor 7: builds the app, registers every blueprint, CLI group and job schedule. Nothing else."""
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from flask import Flask
+
+from community import queries as community_queries
+from community.api import blp as community_blp
+from community.seed import seed_demo as seed_community
+from core import api as core_api
+from core import auth, errors, i18n, observability, ratelimit
+from core.cli import register_seeders, seed_demo_command, serve_command, worker_command
+from core.config import load_settings
+from core.db import db
+from core.idempotency import purge_expired_idempotency_records
+from core.jobs import PeriodicJob, jobs
+from identity.api import blp as identity_blp
+
+SCHEDULE = [
+    PeriodicJob("core.purge-idempotency-records", purge_expired_idempotency_records, interval=3600),
+]
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    settings = load_settings(config)
+    app = Flask(__name__, instance_path=settings.INSTANCE_PATH or os.path.join(os.getcwd(), "instance"))
+    app.config.update(settings.model_dump())
+    app.config["SQLALCHEMY_URL"] = settings.database_url(app.instance_path)
+
+    observability.configure_logging(settings.LOG_LEVEL)
+    i18n.init_app(app)
+    errors.init_app(app)
+    db.init_app(app, app.config["SQLALCHEMY_URL"])
+    jobs.init_app(app, settings.REDIS_URL, SCHEDULE)
+    ratelimit.init_app(app, settings.REDIS_URL)
+    auth.init_app(app, load_actor=lambda user_id: community_queries.load_actor(db.session, user_id))
+    observability.init_app(app)
+
+    api = core_api.init_app(app)
+    for blueprint in (identity_blp, community_blp):
+        api.register_blueprint(blueprint)
+
+    app.cli.add_command(worker_command)
+    app.cli.add_command(serve_command)
+    app.cli.add_command(seed_demo_command)
+    register_seeders(app, [seed_community])
+    return app

@@ -1,0 +1,197 @@
+"""Communities, buildings, units, staff, residency claims, and `GET /api/me`."""
+from flask.views import MethodView
+
+from community import queries, service
+from community.schemas import (
+    BuildingSchema,
+    CommunityQuerySchema,
+    CommunitySchema,
+    CommunityUpdateSchema,
+    MeSchema,
+    OptionalReasonSchema,
+    ReasonSchema,
+    ResidencyClaimSchema,
+    ResidencyFilterSchema,
+    ResidencySchema,
+    StaffAppointSchema,
+    StaffMemberSchema,
+    UnitSchema,
+)
+from core.api import Blueprint
+from core.auth import current_actor
+from core.db import db
+from core.idempotency import idempotent
+from core.pagination import PageArgs, page_of, paginate
+
+blp = Blueprint("community", __name__, url_prefix="/api", description="Communities and residency")
+
+
+@blp.route("/me")
+class Me(MethodView):
+    @blp.response(200, MeSchema)
+    @blp.errors(401)
+    def get(self):
+        """The caller's profile, memberships and residencies"""
+        return queries.profile(db.session, current_actor())
+
+
+@blp.route("/communities")
+class Communities(MethodView):
+    @blp.arguments(CommunityQuerySchema, location="query")
+    @blp.arguments(PageArgs, location="query", as_kwargs=True)
+    @blp.response(200, page_of(CommunitySchema))
+    @blp.errors(401, 422)
+    def get(self, args, **page):
+        """The directory of communities (public facts only), searchable by name or address"""
+        current_actor()
+        return paginate(db.session, queries.communities(args.get("q")), page)
+
+    @idempotent
+    @blp.arguments(CommunitySchema)
+    @blp.response(201, CommunitySchema)
+    @blp.errors(401, 403, 409, 422)
+    def post(self, body):
+        """Open a community (platform admins)"""
+        return service.create_community(db.session, current_actor(), **body)
+
+
+@blp.route("/communities/<int:community_id>")
+class CommunityDetail(MethodView):
+    @blp.response(200, CommunitySchema)
+    @blp.errors(401, 404)
+    def get(self, community_id):
+        """One community's public profile"""
+        current_actor()
+        return queries.get_community(db.session, community_id)
+
+    @blp.arguments(CommunityUpdateSchema)
+    @blp.response(200, CommunitySchema)
+    @blp.errors(401, 403, 404, 422)
+    def patch(self, body, community_id):
+        """Edit a community's profile (its managers)"""
+        return service.update_community(db.session, current_actor(), community_id, **body)
+
+
+@blp.route("/communities/<int:community_id>/buildings")
+class Buildings(MethodView):
+    @blp.arguments(PageArgs, location="query", as_kwargs=True)
+    @blp.response(200, page_of(BuildingSchema))
+    @blp.errors(401, 404, 422)
+    def get(self, community_id, **page):
+        """A community's buildings (to choose where one lives)"""
+        current_actor()
+        queries.get_community(db.session, community_id)
+        return paginate(db.session, queries.buildings(community_id), page)
+
+    @idempotent
+    @blp.arguments(BuildingSchema)
+    @blp.response(201, BuildingSchema)
+    @blp.errors(401, 403, 404, 409, 422)
+    def post(self, body, community_id):
+        """Add a building (managers)"""
+        return service.add_building(db.session, current_actor(), community_id, **body)
+
+
+@blp.route("/communities/<int:community_id>/buildings/<int:building_id>/units")
+class Units(MethodView):
+    @blp.arguments(PageArgs, location="query", as_kwargs=True)
+    @blp.response(200, page_of(UnitSchema))
+    @blp.errors(401, 404, 422)
+    def get(self, community_id, building_id, **page):
+        """A building's units (numbers only; never who lives there)"""
+        current_actor()
+        queries.get_building(db.session, community_id, building_id)
+        return paginate(db.session, queries.units(community_id, building_id), page)
+
+    @idempotent
+    @blp.arguments(UnitSchema)
+    @blp.response(201, UnitSchema)
+    @blp.errors(401, 403, 404, 409, 422)
+    def post(self, body, community_id, building_id):
+        """Add a unit to a building (managers)"""
+        return service.add_unit(db.session, current_actor(), community_id, building_id, **body)
+
+
+@blp.route("/communities/<int:community_id>/staff")
+class Staff(MethodView):
+    @blp.arguments(PageArgs, location="query", as_kwargs=True)
+    @blp.response(200, page_of(StaffMemberSchema))
+    @blp.errors(401, 403, 404, 422)
+    def get(self, community_id, **page):
+        """The community's staff and their roles (managers)"""
+        return paginate(db.session, queries.staff(current_actor(), community_id), page)
+
+    @idempotent
+    @blp.arguments(StaffAppointSchema)
+    @blp.response(201, StaffMemberSchema)
+    @blp.errors(401, 403, 404, 409, 422)
+    def post(self, body, community_id):
+        """Appoint staff: platform admins appoint managers, managers appoint guards and maintenance"""
+        return service.appoint_staff(db.session, current_actor(), community_id, **body)
+
+
+@blp.route("/communities/<int:community_id>/staff/<int:staff_id>")
+class StaffDetail(MethodView):
+    @blp.response(204)
+    @blp.errors(401, 403, 404)
+    def delete(self, community_id, staff_id):
+        """Remove a staff role"""
+        service.remove_staff(db.session, current_actor(), community_id, staff_id)
+
+
+@blp.route("/communities/<int:community_id>/residencies")
+class Residencies(MethodView):
+    @blp.arguments(ResidencyFilterSchema, location="query")
+    @blp.arguments(PageArgs, location="query", as_kwargs=True)
+    @blp.response(200, page_of(ResidencySchema))
+    @blp.errors(401, 422)
+    def get(self, args, community_id, **page):
+        """Residency claims: all of them for managers, one's own for anyone else"""
+        actor = current_actor()
+        return paginate(db.session, queries.visible_residencies(actor, community_id, **args), page)
+
+    @idempotent
+    @blp.arguments(ResidencyClaimSchema)
+    @blp.response(201, ResidencySchema)
+    @blp.errors(401, 404, 409, 422, 429)
+    def post(self, body, community_id):
+        """Claim a unit as one's home; a manager of the community approves or rejects it"""
+        return service.claim_residency(db.session, current_actor(), community_id, **body)
+
+
+@blp.route("/communities/<int:community_id>/residencies/<int:residency_id>")
+class ResidencyDetail(MethodView):
+    @blp.response(200, ResidencySchema)
+    @blp.errors(401, 404)
+    def get(self, community_id, residency_id):
+        """One residency claim (its claimant or a manager)"""
+        return queries.get_residency(db.session, current_actor(), community_id, residency_id)
+
+
+@blp.route("/communities/<int:community_id>/residencies/<int:residency_id>/approve")
+class ResidencyApprove(MethodView):
+    @blp.response(200, ResidencySchema)
+    @blp.errors(401, 403, 404, 409)
+    def post(self, community_id, residency_id):
+        """Approve a pending claim (managers)"""
+        return service.approve_residency(db.session, current_actor(), community_id, residency_id)
+
+
+@blp.route("/communities/<int:community_id>/residencies/<int:residency_id>/reject")
+class ResidencyReject(MethodView):
+    @blp.arguments(ReasonSchema)
+    @blp.response(200, ResidencySchema)
+    @blp.errors(401, 403, 404, 409, 422)
+    def post(self, body, community_id, residency_id):
+        """Reject a pending claim with a reason (managers)"""
+        return service.reject_residency(db.session, current_actor(), community_id, residency_id, **body)
+
+
+@blp.route("/communities/<int:community_id>/residencies/<int:residency_id>/end")
+class ResidencyEnd(MethodView):
+    @blp.arguments(OptionalReasonSchema)
+    @blp.response(200, ResidencySchema)
+    @blp.errors(401, 403, 404, 409, 422)
+    def post(self, body, community_id, residency_id):
+        """End a residency: the resident moves out or withdraws a claim, or a manager ends it"""
+        return service.end_residency(db.session, current_actor(), community_id, residency_id, **body)

@@ -1,0 +1,133 @@
+"""Read-side selects of the community floor, scoped to what the actor may see."""
+from __future__ import annotations
+
+from sqlalchemy import Select, String, literal, or_, select
+from sqlalchemy.orm import Session
+
+from community.models import RESIDENT, Building, Community, Residency, ResidencyStatus, StaffMember, Unit
+from community.policy import Permission
+from core.auth import Actor, Membership
+from core.errors import NotFound
+from core.policy import allows, require
+from identity.models import User
+
+
+def load_actor(session: Session, user_id: int) -> Actor | None:
+    """The actor for an authenticated user id: platform role and memberships per community."""
+    user = session.get(User, user_id)
+    if user is None or not user.is_active:
+        return None
+    residencies = select(Residency.community_id, literal(RESIDENT, String)).where(
+        Residency.user_id == user_id, Residency.status == ResidencyStatus.APPROVED
+    )
+    staff = select(StaffMember.community_id, StaffMember.role).where(StaffMember.user_id == user_id)
+    rows = session.execute(residencies.union(staff)).all()
+    memberships = tuple(sorted(Membership(int(cid), str(role)) for cid, role in rows))
+    return Actor(user_id=user.id, platform_role=user.platform_role, memberships=memberships)
+
+
+def require_member(actor: Actor, community_id: int) -> None:
+    """A community's private things exist only for its members (and the platform): else 404."""
+    if not actor.is_platform_admin and not actor.roles_in(community_id):
+        raise NotFound()
+
+
+def get_community(session: Session, community_id: int) -> Community:
+    community = session.get(Community, community_id)
+    if community is None:
+        raise NotFound()
+    return community
+
+
+def communities(q: str | None = None) -> Select:
+    query = select(Community).order_by(Community.name, Community.id)
+    if q:
+        pattern = f"%{q.strip()}%"
+        query = query.where(or_(Community.name.ilike(pattern), Community.address.ilike(pattern)))
+    return query
+
+
+def buildings(community_id: int) -> Select:
+    return select(Building).where(Building.community_id == community_id).order_by(Building.name, Building.id)
+
+
+def get_building(session: Session, community_id: int, building_id: int) -> Building:
+    building = session.get(Building, building_id)
+    if building is None or building.community_id != community_id:
+        raise NotFound()
+    return building
+
+
+def units(community_id: int, building_id: int) -> Select:
+    return (
+        select(Unit)
+        .where(Unit.community_id == community_id, Unit.building_id == building_id)
+        .order_by(Unit.number, Unit.id)
+    )
+
+
+def get_unit(session: Session, community_id: int, unit_id: int) -> Unit:
+    unit = session.get(Unit, unit_id)
+    if unit is None or unit.community_id != community_id:
+        raise NotFound()
+    return unit
+
+
+def visible_residencies(actor: Actor, community_id: int, *, status: str | None = None) -> Select:
+    """Managers see every claim in their community; anyone else only their own."""
+    query = select(Residency).where(Residency.community_id == community_id).order_by(Residency.id.desc())
+    if not allows(actor, Permission.RESIDENCY_VIEW_ALL, community_id):
+        query = query.where(Residency.user_id == actor.user_id)
+    if status:
+        query = query.where(Residency.status == status)
+    return query
+
+
+def get_residency(session: Session, actor: Actor, community_id: int, residency_id: int) -> Residency:
+    residency = session.scalar(visible_residencies(actor, community_id).where(Residency.id == residency_id))
+    if residency is None:
+        raise NotFound()
+    return residency
+
+
+def my_residencies(actor: Actor) -> Select:
+    return select(Residency).where(Residency.user_id == actor.user_id).order_by(Residency.id.desc())
+
+
+def staff(actor: Actor, community_id: int) -> Select:
+    """A community's staff list, for its managers."""
+    require_member(actor, community_id)
+    require(actor, Permission.STAFF_VIEW, community_id)
+    return select(StaffMember).where(StaffMember.community_id == community_id).order_by(StaffMember.id)
+
+
+def get_staff_member(session: Session, community_id: int, staff_id: int) -> StaffMember:
+    member = session.get(StaffMember, staff_id)
+    if member is None or member.community_id != community_id:
+        raise NotFound()
+    return member
+
+
+def profile(session: Session, actor: Actor) -> dict:
+    """`GET /api/me`: the caller's account, memberships per community and residencies."""
+    user = session.get(User, actor.user_id)
+    ids = {m.community_id for m in actor.memberships}
+    names = {c.id: c for c in session.scalars(select(Community).where(Community.id.in_(ids)))} if ids else {}
+    return {
+        "id": user.id,
+        "display_name": user.display_name,
+        "email": user.email,
+        "phone": user.phone,
+        "platform_role": user.platform_role,
+        "created_at": user.created_at,
+        "memberships": [
+            {
+                "community_id": m.community_id,
+                "community_slug": names[m.community_id].slug,
+                "community_name": names[m.community_id].name,
+                "role": m.role,
+            }
+            for m in actor.memberships
+        ],
+        "residencies": list(session.scalars(my_residencies(actor))),
+    }

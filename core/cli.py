@@ -1,0 +1,52 @@
+"""Command-line entry points that belong to no domain: the worker and the embedded server."""
+from __future__ import annotations
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+from rq import Worker
+
+from core.db import db
+from core.jobs import QUEUES, Scheduler, jobs
+
+
+@click.command("worker")
+@click.option("--queues", "-q", multiple=True, default=QUEUES, show_default=True)
+@click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
+@click.option("--no-schedule", is_flag=True, help="Do not run the periodic-job scheduler here.")
+@with_appcontext
+def worker_command(queues: tuple[str, ...], burst: bool, no_schedule: bool) -> None:
+    """Run an RQ worker (with RQ's scheduler for delayed jobs and Linli's periodic schedule)."""
+    if jobs.redis is None:
+        raise click.ClickException("REDIS_URL is not set: without Redis, jobs run in-process.")
+    if not no_schedule:
+        Scheduler(current_app._get_current_object()).start_in_thread()
+    worker = Worker(list(queues), connection=jobs.redis)
+    worker.work(with_scheduler=True, burst=burst)
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True)
+@with_appcontext
+def serve_command(host: str, port: int) -> None:
+    """Serve the embedded default (`make run`): dev server, and periodic jobs in-process."""
+    app = current_app._get_current_object()
+    if jobs.redis is None:
+        Scheduler(app).start_in_thread()
+    app.run(host=host, port=port, use_reloader=False, threaded=True)
+
+
+@click.command("seed-demo")
+@with_appcontext
+def seed_demo_command() -> None:
+    """Create the demo community, its people and data (idempotent: a second run changes nothing)."""
+    for seed in current_app.extensions["linli.seeders"]:
+        seed(db.session)
+        db.session.commit()
+    click.echo("demo data ready: community 'demo', users *@demo.local, password demo12345")
+
+
+def register_seeders(app, seeders) -> None:
+    """Seeders run in floor order; each creates only what is missing."""
+    app.extensions["linli.seeders"] = list(seeders)

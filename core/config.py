@@ -1,0 +1,81 @@
+"""The one typed settings object, read from the environment once in `create_app`."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ConfigError(RuntimeError):
+    """A setting has a value the service cannot start with; the message names the variable."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="", case_sensitive=True, extra="ignore")
+
+    DATABASE_URL: str | None = None
+    REDIS_URL: str | None = None
+    SECRET_KEY: str = Field(default="dev-only-insecure-secret-change-me", min_length=16)
+    ACCESS_TOKEN_TTL_SECONDS: int = Field(default=900, gt=0, le=86_400)
+    REFRESH_TOKEN_TTL_SECONDS: int = Field(default=30 * 86_400, gt=0)
+    MAX_CONTENT_LENGTH: int = Field(default=1024 * 1024, gt=0)
+    LOGIN_RATE_LIMIT_PER_ACCOUNT: str = "5 per minute"
+    LOGIN_RATE_LIMIT_PER_ADDRESS: str = "20 per minute"
+    DEFAULT_TIMEZONE: str = "Asia/Shanghai"
+    DEFAULT_CURRENCY: str = Field(default="CNY", pattern=r"^[A-Z]{3}$")
+    LOG_LEVEL: str = Field(default="INFO", pattern=r"^(DEBUG|INFO|WARNING|ERROR|CRITICAL)$")
+    IDEMPOTENCY_TTL_SECONDS: int = Field(default=24 * 3600, gt=0)
+    ARGON2_TIME_COST: int = Field(default=3, ge=1, le=10)
+    ARGON2_MEMORY_KIB: int = Field(default=65536, ge=1024)
+    TESTING: bool = False
+    INSTANCE_PATH: str | None = None
+
+    @field_validator("DATABASE_URL")
+    @classmethod
+    def _database_url(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        if not value.startswith(("postgresql", "postgres:", "sqlite")):
+            raise ValueError("must be a postgresql:// or sqlite:// URL")
+        if value.startswith("postgresql://") or value.startswith("postgres://"):
+            # psycopg 3 is the driver; accept the URL form every tool prints.
+            value = "postgresql+psycopg://" + value.split("://", 1)[1]
+        return value
+
+    @field_validator("REDIS_URL")
+    @classmethod
+    def _redis_url(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        if not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("must be a redis:// URL")
+        return value
+
+    @field_validator("DEFAULT_TIMEZONE")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError("is not an IANA time zone") from exc
+        return value
+
+    def database_url(self, instance_path: str) -> str:
+        if self.DATABASE_URL:
+            return self.DATABASE_URL
+        Path(instance_path).mkdir(parents=True, exist_ok=True)
+        return f"sqlite:///{Path(instance_path) / 'linli.sqlite3'}"
+
+
+def load_settings(overrides: dict[str, Any] | None = None) -> Settings:
+    """Read the environment (overrides win) and fail with the offending variable's name."""
+    try:
+        return Settings(**(overrides or {}))
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
+        )
+        raise ConfigError(f"Invalid configuration: {problems}") from None

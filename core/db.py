@@ -1,0 +1,59 @@
+"""The engine and the request- or job-scoped Session; nothing connects at import time."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, current_app, g
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+
+class Database:
+    """One per app: `db.session` is the Session of the current app context (request or job)."""
+
+    def init_app(self, app: Flask, url: str) -> None:
+        engine_options: dict[str, Any] = {"pool_pre_ping": True}
+        if url.startswith("sqlite"):
+            engine_options["connect_args"] = {"check_same_thread": False, "timeout": 30}
+        else:
+            engine_options.update(pool_size=10, max_overflow=20)
+        engine = create_engine(url, **engine_options)
+        if url.startswith("sqlite"):
+            event.listen(engine, "connect", _sqlite_pragmas)
+        app.extensions["linli.db"] = {
+            "engine": engine,
+            "sessionmaker": sessionmaker(engine, expire_on_commit=False),
+        }
+        app.teardown_appcontext(self._remove_session)
+
+    @property
+    def engine(self) -> Engine:
+        return current_app.extensions["linli.db"]["engine"]
+
+    @property
+    def sessionmaker(self) -> sessionmaker:
+        return current_app.extensions["linli.db"]["sessionmaker"]
+
+    @property
+    def session(self) -> Session:
+        session = g.get("_db_session")
+        if session is None:
+            session = self.sessionmaker()
+            g._db_session = session
+        return session
+
+    @staticmethod
+    def _remove_session(_exc: BaseException | None) -> None:
+        session = g.pop("_db_session", None)
+        if session is not None:
+            session.close()
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.close()
+
+
+db = Database()

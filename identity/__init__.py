@@ -1,0 +1,1 @@
+"""Floor 1: users, credentials, access and refresh tokens."""

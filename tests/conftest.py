@@ -1,0 +1,143 @@
+"""Test harness: a throwaway PostgreSQL database migrated by Alembic, each test rolled back.
+
+Each test runs inside an outer transaction on one connection; the app's sessions join it through
+savepoints (`join_transaction_mode="create_savepoint"`), so services can commit as in production
+and the test still leaves nothing behind. Tests that need real concurrent transactions use the
+`committed` fixture instead, which truncates what they wrote.
+"""
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import psycopg
+import pytest
+from alembic import command
+from alembic.config import Config
+from flask import Flask
+from redis import Redis
+from rq import SimpleWorker
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
+
+from app import create_app
+from core.auth import issue_access_token
+from core.db import db
+from core.jobs import QUEUES, jobs
+from core.models import Base
+from tests import factories
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SERVER_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+SECRET = "test-secret-key-that-is-long-enough"
+
+
+def _psycopg_url(url: str) -> str:
+    return "postgresql+psycopg://" + url.split("://", 1)[1]
+
+
+@pytest.fixture(scope="session")
+def database_url() -> Iterator[str]:
+    server = make_url(_psycopg_url(SERVER_URL))
+    name = f"linli_test_{uuid.uuid4().hex[:10]}"
+    admin_dsn = server.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(admin_dsn, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = server.set(database=name).render_as_string(hide_password=False)
+    try:
+        config = Config(os.path.join(ROOT, "alembic.ini"))
+        config.attributes["url"] = url
+        command.upgrade(config, "head")
+        yield url
+    finally:
+        with psycopg.connect(admin_dsn, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def redis() -> Iterator[Redis]:
+    client = Redis.from_url(REDIS_URL)
+    client.flushdb()
+    yield client
+    client.flushdb()
+
+
+@pytest.fixture(scope="session")
+def app(database_url: str, redis: Redis) -> Flask:
+    return create_app(
+        {
+            "DATABASE_URL": database_url,
+            "REDIS_URL": REDIS_URL,
+            "SECRET_KEY": SECRET,
+            "TESTING": True,
+            "LOG_LEVEL": "WARNING",
+            # Cheap hashes: the suite creates many users; production uses the defaults.
+            "ARGON2_TIME_COST": 1,
+            "ARGON2_MEMORY_KIB": 1024,
+        }
+    )
+
+
+@pytest.fixture
+def connection(app: Flask, redis: Redis) -> Iterator:
+    """One rolled-back transaction per test; the app's sessions and the factories join it."""
+    with app.app_context():
+        engine = db.engine
+        maker = db.sessionmaker
+    conn = engine.connect()
+    outer = conn.begin()
+    maker.configure(bind=conn, join_transaction_mode="create_savepoint")
+    session = Session(bind=conn, join_transaction_mode="create_savepoint", expire_on_commit=False)
+    factories.bind(session)
+    redis.flushdb()
+    try:
+        yield conn
+    finally:
+        factories.bind(None)
+        session.close()
+        maker.configure(bind=engine, join_transaction_mode="conservative_savepoint")
+        outer.rollback()
+        conn.close()
+
+
+@pytest.fixture
+def committed(app: Flask, redis: Redis) -> Iterator[None]:
+    """For tests of real concurrent transactions: data is committed, then truncated."""
+    with app.app_context():
+        engine = db.engine
+    session = Session(bind=engine, expire_on_commit=False)
+    factories.bind(session)
+    redis.flushdb()
+    try:
+        yield None
+    finally:
+        factories.bind(None)
+        session.close()
+        tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+        with engine.begin() as conn:
+            conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture
+def client(app: Flask, connection):
+    return app.test_client()
+
+
+def bearer(user_id: int) -> dict[str, str]:
+    """Headers of a logged-in user, without spending a password hash per test."""
+    return {"Authorization": f"Bearer {issue_access_token(user_id, ttl_seconds=600, secret=SECRET)}"}
+
+
+@pytest.fixture
+def run_jobs(app: Flask, redis: Redis):
+    """Runs every queued job through a real RQ worker in burst mode, on the real Redis."""
+
+    def run() -> None:
+        with app.app_context():
+            worker = SimpleWorker([jobs.queue(name) for name in QUEUES], connection=redis)
+            worker.work(burst=True)
+
+    return run
