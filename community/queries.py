@@ -1,7 +1,7 @@
 """Read-side selects of the community floor, scoped to what the actor may see."""
 from __future__ import annotations
 
-from sqlalchemy import Select, String, literal, or_, select
+from sqlalchemy import Select, String, literal, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from community.models import RESIDENT, Building, Community, Residency, ResidencyStatus, StaffMember, Unit
@@ -13,17 +13,22 @@ from identity.models import User
 
 
 def load_actor(session: Session, user_id: int) -> Actor | None:
-    """The actor for an authenticated user id: platform role and memberships per community."""
-    user = session.get(User, user_id)
-    if user is None or not user.is_active:
+    """The actor for an authenticated user id: platform role and memberships, in one query."""
+    memberships = union_all(
+        select(Residency.user_id, Residency.community_id, literal(RESIDENT, String).label("role")).where(
+            Residency.user_id == user_id, Residency.status == ResidencyStatus.APPROVED
+        ),
+        select(StaffMember.user_id, StaffMember.community_id, StaffMember.role).where(StaffMember.user_id == user_id),
+    ).subquery()
+    rows = session.execute(
+        select(User.platform_role, memberships.c.community_id, memberships.c.role)
+        .outerjoin(memberships, memberships.c.user_id == User.id)
+        .where(User.id == user_id, User.is_active.is_(True))
+    ).all()
+    if not rows:
         return None
-    residencies = select(Residency.community_id, literal(RESIDENT, String)).where(
-        Residency.user_id == user_id, Residency.status == ResidencyStatus.APPROVED
-    )
-    staff = select(StaffMember.community_id, StaffMember.role).where(StaffMember.user_id == user_id)
-    rows = session.execute(residencies.union(staff)).all()
-    memberships = tuple(sorted(Membership(int(cid), str(role)) for cid, role in rows))
-    return Actor(user_id=user.id, platform_role=user.platform_role, memberships=memberships)
+    found = {Membership(int(cid), str(role)) for _, cid, role in rows if cid is not None}
+    return Actor(user_id=user_id, platform_role=rows[0][0], memberships=tuple(sorted(found)))
 
 
 def require_member(actor: Actor, community_id: int) -> None:

@@ -1,6 +1,7 @@
 """Request and response shapes of the community floor."""
 import marshmallow as ma
 
+from core.api import Id
 from community.models import Relation, ResidencyStatus, StaffRole
 from identity.schemas import UserSchema
 
@@ -58,7 +59,7 @@ class PersonSchema(ma.Schema):
 
 
 class ResidencyClaimSchema(ma.Schema):
-    unit_id = ma.fields.Integer(required=True, validate=ma.validate.Range(min=1))
+    unit_id = Id(required=True)
     relation = ma.fields.String(required=True, validate=ma.validate.OneOf([r.value for r in Relation]))
     note = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=255))
 

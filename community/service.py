@@ -79,8 +79,8 @@ def add_building(session: Session, actor: Actor, community_id: int, **fields: An
 def add_unit(session: Session, actor: Actor, community_id: int, building_id: int, **fields: Any) -> Unit:
     """Commits."""
     queries.require_member(actor, community_id)
-    require(actor, Permission.PLACE_MANAGE, community_id)
     building = queries.get_building(session, community_id, building_id)
+    require(actor, Permission.PLACE_MANAGE, community_id)
     taken = select(Unit.id).where(Unit.building_id == building.id, Unit.number == fields["number"])
     if session.scalar(taken) is not None:
         raise NameTaken()

@@ -9,8 +9,26 @@ import marshmallow as ma
 from flask import Flask
 from flask_smorest.utils import prepare_response
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
 
 from core.errors import PROBLEM_CONTENT_TYPE, render_http_exception
+
+
+MAX_ID = 2**63 - 1
+
+
+class IdConverter(IntegerConverter):
+    """`<int:...>` path values are database ids: 1 to the bigint maximum, else no route (404)."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("min", 1)
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(url_map, *args, **kwargs)
+
+
+def Id(**kwargs) -> ma.fields.Integer:  # noqa: N802 - reads as a field class in schemas
+    """An id in a request body: a whole number within the database's range."""
+    return ma.fields.Integer(strict=True, validate=ma.validate.Range(min=1, max=MAX_ID), **kwargs)
 
 
 class ProblemSchema(ma.Schema):
@@ -65,6 +83,7 @@ class Blueprint(flask_smorest.Blueprint):
 
 def init_app(app: Flask) -> Api:
     """One Api (and so one OpenAPI document) per app; app.py registers the blueprints on it."""
+    app.url_map.converters["int"] = IdConverter
     app.config.setdefault("API_TITLE", "Linli")
     app.config.setdefault("API_VERSION", "1.0")
     app.config.setdefault("OPENAPI_VERSION", "3.0.3")

@@ -18,7 +18,7 @@ ACCESS_TOKEN_TYPE = "access"  # noqa: S105 - a claim value, not a secret
 JWT_ALGORITHM = "HS256"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, order=True)
 class Membership:
     community_id: int
     role: str  # resident, manager, guard, maintenance (community floor owns the list)

@@ -2,11 +2,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+DEV_SECRET_KEY = "dev-only-insecure-secret-change-me-in-production"  # noqa: S105 - refused in production
 
 
 class ConfigError(RuntimeError):
@@ -16,9 +19,10 @@ class ConfigError(RuntimeError):
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="", case_sensitive=True, extra="ignore")
 
+    LINLI_ENV: Literal["development", "production"] = "development"
     DATABASE_URL: str | None = None
     REDIS_URL: str | None = None
-    SECRET_KEY: str = Field(default="dev-only-insecure-secret-change-me", min_length=16)
+    SECRET_KEY: str = Field(default=DEV_SECRET_KEY, min_length=32)
     ACCESS_TOKEN_TTL_SECONDS: int = Field(default=900, gt=0, le=86_400)
     REFRESH_TOKEN_TTL_SECONDS: int = Field(default=30 * 86_400, gt=0)
     MAX_CONTENT_LENGTH: int = Field(default=1024 * 1024, gt=0)
@@ -62,6 +66,16 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError("is not an IANA time zone") from exc
         return value
+
+    @model_validator(mode="after")
+    def _production_needs_real_services(self) -> Settings:
+        if self.LINLI_ENV == "production":
+            missing = [name for name in ("DATABASE_URL", "REDIS_URL") if not getattr(self, name)]
+            if missing:
+                raise ValueError(f"LINLI_ENV=production needs {', '.join(missing)}")
+            if self.SECRET_KEY == DEV_SECRET_KEY:
+                raise ValueError("LINLI_ENV=production needs its own SECRET_KEY")
+        return self
 
     def database_url(self, instance_path: str) -> str:
         if self.DATABASE_URL:

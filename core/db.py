@@ -12,7 +12,9 @@ class Database:
     """One per app: `db.session` is the Session of the current app context (request or job)."""
 
     def init_app(self, app: Flask, url: str) -> None:
-        engine_options: dict[str, Any] = {"pool_pre_ping": True}
+        # No pre-ping: it costs a round trip per request; a dropped connection is detected on
+        # use, invalidates the pool, and recycling retires connections before servers drop them.
+        engine_options: dict[str, Any] = {"pool_recycle": 1800}
         if url.startswith("sqlite"):
             engine_options["connect_args"] = {"check_same_thread": False, "timeout": 30}
         else:

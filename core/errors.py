@@ -6,7 +6,7 @@ from http import HTTPStatus
 from typing import Any
 
 from flask import Flask, Response, json, request
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
 from werkzeug.exceptions import HTTPException
 
 from core.i18n import lazy_gettext as _l
@@ -159,6 +159,12 @@ def init_app(app: Flask) -> None:
         # A last-resort net: services check their invariants, the database enforces them.
         log.warning("integrity error reached the view layer: %s", error.orig)
         return problem_response(409, "conflict", _HTTP_PROBLEMS[409][1])
+
+    @app.errorhandler(DataError)
+    def _data_error(error: DataError) -> Response:
+        # A value the schema let through but the column cannot hold: the schema needs a bound.
+        log.warning("data error reached the view layer: %s", error.orig)
+        return problem_response(422, "validation_failed", _HTTP_PROBLEMS[422][1])
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception) -> Response:

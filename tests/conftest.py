@@ -89,6 +89,7 @@ def connection(app: Flask, redis: Redis) -> Iterator:
         maker = db.sessionmaker
     conn = engine.connect()
     outer = conn.begin()
+    original = dict(maker.kw)
     maker.configure(bind=conn, join_transaction_mode="create_savepoint")
     session = Session(bind=conn, join_transaction_mode="create_savepoint", expire_on_commit=False)
     factories.bind(session)
@@ -98,7 +99,8 @@ def connection(app: Flask, redis: Redis) -> Iterator:
     finally:
         factories.bind(None)
         session.close()
-        maker.configure(bind=engine, join_transaction_mode="conservative_savepoint")
+        maker.kw.clear()
+        maker.kw.update(original)
         outer.rollback()
         conn.close()
 

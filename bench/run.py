@@ -1,0 +1,175 @@
+"""`make bench`: Linli's endpoints against a bare Flask endpoint, both under gunicorn, in one run.
+
+Serves the app with gunicorn (2 workers) on loopback against a fresh PostgreSQL database seeded
+with the demo data, drives each endpoint with wrk, and prints requests/s, p50/p99 latency, the
+ratio to the bare Flask baseline, and the peak resident memory of a worker.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+
+import psycopg
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+SERVER = os.environ.get("BENCH_DATABASE_SERVER", "postgresql://postgres@127.0.0.1:5432/postgres")
+DB_NAME = "linli_bench"
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
+DURATION = os.environ.get("BENCH_DURATION", "10s")
+CONNECTIONS = os.environ.get("BENCH_CONNECTIONS", "16")
+WORKERS = "2"
+
+
+def ensure_wrk() -> str:
+    found = shutil.which("wrk")
+    if found:
+        return found
+    if os.geteuid() == 0 and shutil.which("apt-get"):
+        print("installing wrk from Debian's packages ...", flush=True)
+        subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=True, stdout=subprocess.DEVNULL)
+        found = shutil.which("wrk")
+    if not found:
+        sys.exit("wrk is needed: apt-get install wrk")
+    return found
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def fresh_database() -> str:
+    with psycopg.connect(SERVER, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{DB_NAME}"')
+    return SERVER.rsplit("/", 1)[0] + f"/{DB_NAME}"
+
+
+def app_env(database_url: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "REDIS_URL": REDIS_URL,
+        "SECRET_KEY": "bench-secret-key-long-enough-for-hs256",
+        "LOG_LEVEL": "WARNING",
+        # The login limits would throttle the token fetches of repeated runs.
+        "LOGIN_RATE_LIMIT_PER_ADDRESS": "1000 per minute",
+    }
+
+
+@contextmanager
+def gunicorn(target: str, env: dict[str, str]):
+    port = free_port()
+    process = subprocess.Popen(
+        [str(BIN / "gunicorn"), "-w", WORKERS, "-b", f"127.0.0.1:{port}", "--log-level", "warning", target],
+        cwd=ROOT, env=env, start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(base + "/healthz" if "bare" not in target else base + "/json", timeout=1)
+            break
+        except OSError:
+            time.sleep(0.1)
+    else:
+        process.kill()
+        raise RuntimeError(f"{target} did not start")
+    try:
+        yield base, process
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=20)
+
+
+def worker_peak_rss_kib(master_pid: int) -> int:
+    peak = 0
+    for child in Path(f"/proc/{master_pid}/task/{master_pid}/children").read_text().split():
+        status = Path(f"/proc/{child}/status").read_text()
+        match = re.search(r"VmHWM:\s+(\d+) kB", status)
+        if match:
+            peak = max(peak, int(match.group(1)))
+    return peak
+
+
+def _ms(value: str) -> float:
+    number, unit = re.match(r"([\d.]+)(us|ms|s)", value).groups()
+    return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def drive(wrk: str, url: str, headers: dict[str, str] | None = None) -> dict[str, float]:
+    command = [wrk, "-t2", f"-c{CONNECTIONS}", f"-d{DURATION}", "--latency", url]
+    for name, value in (headers or {}).items():
+        command += ["-H", f"{name}: {value}"]
+    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    p50 = _ms(re.search(r"50%\s+(\S+)", out).group(1))
+    p99 = _ms(re.search(r"99%\s+(\S+)", out).group(1))
+    non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    return {"rps": rps, "p50": p50, "p99": p99, "errors": int(non2xx.group(1)) if non2xx else 0}
+
+
+def token(base: str, login: str) -> str:
+    request = urllib.request.Request(
+        base + "/api/auth/token",
+        data=json.dumps({"login": login, "password": "demo12345"}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    return json.load(urllib.request.urlopen(request))["access_token"]
+
+
+def scenarios(base: str) -> list[tuple[str, str, dict[str, str]]]:
+    """The endpoints measured; later issues add their hot paths here."""
+    manager = {"Authorization": f"Bearer {token(base, 'manager@demo.local')}"}
+    resident = {"Authorization": f"Bearer {token(base, 'resident@demo.local')}"}
+    return [
+        ("GET /healthz", "/healthz", {}),
+        ("GET /api/me (resident)", "/api/me", resident),
+        ("GET /api/communities/1/residencies (manager list)", "/api/communities/1/residencies", manager),
+        ("GET /api/communities/1/buildings/1/units (directory)", "/api/communities/1/buildings/1/units", resident),
+    ]
+
+
+def main() -> None:
+    wrk = ensure_wrk()
+    database_url = fresh_database()
+    env = app_env(database_url)
+    subprocess.run([str(BIN / "alembic"), "upgrade", "head"], cwd=ROOT, env=env, check=True,
+                   stdout=subprocess.DEVNULL)
+    subprocess.run([str(BIN / "flask"), "--app", "app", "seed-demo"], cwd=ROOT, env=env, check=True,
+                   stdout=subprocess.DEVNULL)
+
+    rows = []
+    with gunicorn("bench.bare:create_app()", env) as (base, process):
+        drive(wrk, base + "/json")  # warm-up
+        baseline = drive(wrk, base + "/json")
+        rows.append(("bare Flask GET /json (baseline)", baseline, worker_peak_rss_kib(process.pid)))
+    with gunicorn("app:create_app()", env) as (base, process):
+        for name, path, headers in scenarios(base):
+            drive(wrk, base + path, headers)  # warm-up: connections, caches
+            rows.append((name, drive(wrk, base + path, headers), worker_peak_rss_kib(process.pid)))
+
+    print(f"\ngunicorn -w {WORKERS} (sync), wrk -t2 -c{CONNECTIONS} -d{DURATION}, on loopback\n")
+    print(f"{'endpoint':<55} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'vs bare':>8} {'non-2xx':>8} "
+          f"{'worker RSS MiB':>15}")
+    for name, result, rss in rows:
+        ratio = result["rps"] / baseline["rps"]
+        print(f"{name:<55} {result['rps']:>9.0f} {result['p50']:>8.2f} {result['p99']:>8.2f} {ratio:>8.2f} "
+              f"{result['errors']:>8} {rss / 1024:>15.1f}")
+    with psycopg.connect(SERVER, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
+
+
+if __name__ == "__main__":
+    main()
