@@ -27,7 +27,7 @@ translations/%/LC_MESSAGES/messages.mo: translations/%/LC_MESSAGES/messages.po $
 translations: $(CATALOGS)
 
 extract-messages: $(RUNTIME)
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --ignore-dirs=".venv tests" --no-location -o translations/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k N_ --ignore-dirs=".venv tests" --no-location -o translations/messages.pot .
 	$(BIN)/pybabel update -i translations/messages.pot -d translations
 
 migrate: $(RUNTIME)

@@ -1,8 +1,8 @@
 """Request and response shapes of the community floor."""
 import marshmallow as ma
 
-from core.api import Id
 from community.models import Relation, ResidencyStatus, StaffRole
+from core.api import Id
 from identity.schemas import UserSchema
 
 _slug = ma.validate.Regexp(r"^[a-z0-9](?:[a-z0-9-]{0,58}[a-z0-9])?$", error="Use lowercase letters, digits and dashes.")

@@ -13,7 +13,6 @@ from werkzeug.routing import IntegerConverter
 
 from core.errors import PROBLEM_CONTENT_TYPE, render_http_exception
 
-
 MAX_ID = 2**63 - 1
 
 
@@ -26,7 +25,7 @@ class IdConverter(IntegerConverter):
         super().__init__(url_map, *args, **kwargs)
 
 
-def Id(**kwargs) -> ma.fields.Integer:  # noqa: N802 - reads as a field class in schemas
+def Id(**kwargs) -> ma.fields.Integer:
     """An id in a request body: a whole number within the database's range."""
     return ma.fields.Integer(strict=True, validate=ma.validate.Range(min=1, max=MAX_ID), **kwargs)
 

@@ -8,7 +8,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-
 DEV_SECRET_KEY = "dev-only-insecure-secret-change-me-in-production"  # noqa: S105 - refused in production
 
 
