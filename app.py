@@ -8,6 +8,8 @@ from flask import Flask
 
 from community import queries as community_queries
 from community.api import blp as community_blp
+from community.notifications import channels as notification_channels
+from community.notifications.api import blp as notifications_blp
 from community.seed import seed_demo as seed_community
 from core import api as core_api
 from core import auth, errors, i18n, observability, ratelimit
@@ -39,7 +41,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     observability.init_app(app)
 
     api = core_api.init_app(app)
-    for blueprint in (identity_blp, community_blp):
+    notification_channels.init_app(app, channels=[])  # push providers are added here
+    for blueprint in (identity_blp, community_blp, notifications_blp):
         api.register_blueprint(blueprint)
 
     app.cli.add_command(worker_command)

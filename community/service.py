@@ -19,6 +19,9 @@ from community.errors import (
     UnknownUser,
 )
 from community.models import Building, Community, Residency, ResidencyStatus, StaffMember, Unit
+from community.notifications import kinds
+from community.notifications.kinds import N_
+from community.notifications.service import notify
 from community.policy import Permission
 from core.auth import Actor
 from core.errors import InvalidInput
@@ -28,6 +31,17 @@ from core.policy import require
 from identity.service import find_user_by_login
 
 MAX_PENDING_CLAIMS = 5
+
+kinds.register(
+    "residency.approved",
+    title=N_("Your residency was approved"),
+    body=N_("You are now a resident of %(community)s, unit %(building)s %(unit)s."),
+)
+kinds.register(
+    "residency.rejected",
+    title=N_("Your residency claim was rejected"),
+    body=N_("Your claim on %(building)s %(unit)s was rejected: %(reason)s"),
+)
 
 
 def _check_timezone(name: str) -> None:
@@ -155,19 +169,31 @@ def _decide(session: Session, actor: Actor, community_id: int, residency_id: int
 
 
 def approve_residency(session: Session, actor: Actor, community_id: int, residency_id: int) -> Residency:
-    """The claimant becomes a resident of the community. Commits."""
+    """The claimant becomes a resident of the community. Commits; notifies the claimant."""
     residency = _decide(session, actor, community_id, residency_id)
     residency.status = ResidencyStatus.APPROVED
+    _notify_decision(session, residency, "residency.approved")
     session.commit()
     return residency
+
+
+def _notify_decision(session: Session, residency: Residency, kind: str) -> None:
+    community = session.get(Community, residency.community_id)
+    notify(
+        session, user_ids=[residency.user_id], kind=kind, community_id=residency.community_id,
+        params={"community": community.name, "building": residency.unit.building.name,
+                "unit": residency.unit.number, "reason": residency.reason or ""},
+        subject=("residency", residency.id), dedupe_key=f"{kind}:{residency.id}",
+    )
 
 
 def reject_residency(
     session: Session, actor: Actor, community_id: int, residency_id: int, *, reason: str
 ) -> Residency:
-    """Commits."""
+    """Commits; notifies the claimant."""
     residency = _decide(session, actor, community_id, residency_id)
     residency.status, residency.reason = ResidencyStatus.REJECTED, reason
+    _notify_decision(session, residency, "residency.rejected")
     session.commit()
     return residency
 

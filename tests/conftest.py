@@ -31,7 +31,11 @@ from tests import factories
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SERVER_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+# Redis: an explicit TEST_REDIS_URL is used as it is; otherwise each test process (each xdist
+# worker, each concurrent run) claims a free database number from 15 down, so runs never flush
+# each other's queues or counters.
+REDIS_SERVER = os.environ.get("TEST_REDIS_SERVER", "redis://127.0.0.1:6379")
+REDIS_LOCK = "linli:test-run"
 SECRET = "test-secret-key-that-is-long-enough"
 
 
@@ -57,20 +61,43 @@ def database_url() -> Iterator[str]:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-@pytest.fixture(scope="session")
-def redis() -> Iterator[Redis]:
-    client = Redis.from_url(REDIS_URL)
+def _claim_redis() -> tuple[Redis, str]:
+    explicit = os.environ.get("TEST_REDIS_URL")
+    if explicit:
+        return Redis.from_url(explicit), explicit
+    for number in range(15, 0, -1):
+        url = f"{REDIS_SERVER}/{number}"
+        client = Redis.from_url(url)
+        if client.set(REDIS_LOCK, os.getpid(), nx=True, ex=3600):
+            return client, url
+    raise RuntimeError("no free Redis database for the tests (all of 1-15 are claimed)")
+
+
+def flush(client: Redis) -> None:
+    """Empties this run's Redis database and keeps the claim on it."""
     client.flushdb()
-    yield client
+    client.set(REDIS_LOCK, os.getpid(), ex=3600)
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    client, url = _claim_redis()
+    flush(client)
+    yield url
     client.flushdb()
 
 
 @pytest.fixture(scope="session")
-def app(database_url: str, redis: Redis) -> Flask:
+def redis(redis_url: str) -> Redis:
+    return Redis.from_url(redis_url)
+
+
+@pytest.fixture(scope="session")
+def app(database_url: str, redis_url: str) -> Flask:
     return create_app(
         {
             "DATABASE_URL": database_url,
-            "REDIS_URL": REDIS_URL,
+            "REDIS_URL": redis_url,
             "SECRET_KEY": SECRET,
             "TESTING": True,
             "LOG_LEVEL": "WARNING",
@@ -93,7 +120,7 @@ def connection(app: Flask, redis: Redis) -> Iterator:
     maker.configure(bind=conn, join_transaction_mode="create_savepoint")
     session = Session(bind=conn, join_transaction_mode="create_savepoint", expire_on_commit=False)
     factories.bind(session)
-    redis.flushdb()
+    flush(redis)
     try:
         yield conn
     finally:
@@ -112,7 +139,7 @@ def committed(app: Flask, redis: Redis) -> Iterator[None]:
         engine = db.engine
     session = Session(bind=engine, expire_on_commit=False)
     factories.bind(session)
-    redis.flushdb()
+    flush(redis)
     try:
         yield None
     finally:

@@ -27,11 +27,9 @@ def test_readyz_is_503_when_redis_is_down(database_url):
     assert response.json["checks"]["redis"].startswith("error")
 
 
-def test_readyz_is_503_when_database_is_down(redis):
-    app = create_app(
-        {"DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none", "REDIS_URL": "redis://127.0.0.1:6379/15",
-         "LOG_LEVEL": "ERROR"}
-    )
+def test_readyz_is_503_when_database_is_down(redis_url):
+    app = create_app({"DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none", "REDIS_URL": redis_url,
+                      "LOG_LEVEL": "ERROR"})
     response = app.test_client().get("/readyz")
     assert response.status_code == 503
     assert response.json["checks"]["database"].startswith("error")

@@ -1,0 +1,1 @@
+"""Notifications: one in-app inbox per user, preferences per kind, channels for push providers."""
