@@ -7,10 +7,26 @@ from typing import Any
 from flask import Flask
 
 from community import queries as community_queries
+from community.announcements import api as announcements_api
+from community.announcements import jobs as announcements_jobs
+from community.announcements import seed as announcements_seed
 from community.api import blp as community_blp
+from community.bookings import api as bookings_api
+from community.bookings import jobs as bookings_jobs
+from community.bookings import seed as bookings_seed
 from community.notifications import channels as notification_channels
 from community.notifications.api import blp as notifications_blp
+from community.open311 import api as open311_api
+from community.parcels import api as parcels_api
+from community.parcels import jobs as parcels_jobs
+from community.parcels import seed as parcels_seed
+from community.requests import api as requests_api
+from community.requests import jobs as requests_jobs
+from community.requests import seed as requests_seed
 from community.seed import seed_demo as seed_community
+from community.visitors import api as visitors_api
+from community.visitors import jobs as visitors_jobs
+from community.visitors import seed as visitors_seed
 from core import api as core_api
 from core import auth, errors, i18n, observability, ratelimit
 from core.cli import register_seeders, seed_demo_command, serve_command, worker_command
@@ -19,9 +35,18 @@ from core.db import db
 from core.idempotency import purge_expired_idempotency_records
 from core.jobs import PeriodicJob, jobs
 from identity.api import blp as identity_blp
+from payments import api as payments_api
+from payments import jobs as payments_jobs
+from payments.cli import ledger_cli
 
 SCHEDULE = [
     PeriodicJob("core.purge-idempotency-records", purge_expired_idempotency_records, interval=3600),
+    *requests_jobs.PERIODIC,
+    *bookings_jobs.PERIODIC,
+    *announcements_jobs.PERIODIC,
+    *visitors_jobs.PERIODIC,
+    *parcels_jobs.PERIODIC,
+    *payments_jobs.PERIODIC,
 ]
 
 
@@ -42,11 +67,33 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     api = core_api.init_app(app)
     notification_channels.init_app(app, channels=[])  # push providers are added here
-    for blueprint in (identity_blp, community_blp, notifications_blp):
+    for blueprint in (
+        identity_blp,
+        community_blp,
+        notifications_blp,
+        requests_api.blp,
+        bookings_api.blp,
+        announcements_api.blp,
+        visitors_api.blp,
+        parcels_api.blp,
+        payments_api.blp,
+    ):
         api.register_blueprint(blueprint)
+    app.register_blueprint(open311_api.blp)  # GeoReport v2 documents itself; not in /api's OpenAPI
 
     app.cli.add_command(worker_command)
     app.cli.add_command(serve_command)
     app.cli.add_command(seed_demo_command)
-    register_seeders(app, [seed_community])
+    app.cli.add_command(ledger_cli)
+    register_seeders(
+        app,
+        [
+            seed_community,
+            requests_seed.seed_demo,
+            bookings_seed.seed_demo,
+            announcements_seed.seed_demo,
+            visitors_seed.seed_demo,
+            parcels_seed.seed_demo,
+        ],
+    )
     return app

@@ -54,7 +54,7 @@ def database_url() -> Iterator[str]:
     try:
         config = Config(os.path.join(ROOT, "alembic.ini"))
         config.attributes["url"] = url
-        command.upgrade(config, "head")
+        command.upgrade(config, "heads")
         yield url
     finally:
         with psycopg.connect(admin_dsn, autocommit=True) as conn:

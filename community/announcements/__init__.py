@@ -1,0 +1,1 @@
+"""Announcements (公告): targeted, scheduled, expiring, emergency-pinned; read receipts."""
