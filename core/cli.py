@@ -5,6 +5,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 from rq import Worker
+from werkzeug.serving import run_simple
 
 from core.db import db
 from core.jobs import QUEUES, Scheduler, jobs
@@ -32,9 +33,12 @@ def worker_command(queues: tuple[str, ...], burst: bool, no_schedule: bool) -> N
 def serve_command(host: str, port: int) -> None:
     """Serve the embedded default (`make run`): dev server, and periodic jobs in-process."""
     app = current_app._get_current_object()
+    for hook in app.extensions.get("linli.serve_hooks", ()):
+        hook(app, host, port)  # e.g. payments starts localstripe when no Stripe key is set
     if jobs.redis is None:
         Scheduler(app).start_in_thread()
-    app.run(host=host, port=port, use_reloader=False, threaded=True)
+    # Flask refuses app.run() inside a CLI command; werkzeug's server is what it would start.
+    run_simple(host, port, app, threaded=True, use_reloader=False)
 
 
 @click.command("seed-demo")
