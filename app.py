@@ -7,6 +7,9 @@ from typing import Any
 from flask import Flask
 
 from community import queries as community_queries
+from commerce import api as commerce_api
+from commerce import jobs as commerce_jobs
+from commerce import seed as commerce_seed
 from community.announcements import api as announcements_api
 from community.announcements import jobs as announcements_jobs
 from community.announcements import seed as announcements_seed
@@ -37,7 +40,7 @@ from core.jobs import PeriodicJob, jobs
 from identity.api import blp as identity_blp
 from payments import api as payments_api
 from payments import jobs as payments_jobs
-from payments.cli import ledger_cli
+from payments.cli import ledger_cli, use_localstripe_unless_configured
 
 SCHEDULE = [
     PeriodicJob("core.purge-idempotency-records", purge_expired_idempotency_records, interval=3600),
@@ -47,6 +50,7 @@ SCHEDULE = [
     *visitors_jobs.PERIODIC,
     *parcels_jobs.PERIODIC,
     *payments_jobs.PERIODIC,
+    *commerce_jobs.PERIODIC,
 ]
 
 
@@ -77,6 +81,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         visitors_api.blp,
         parcels_api.blp,
         payments_api.blp,
+        commerce_api.blp,
     ):
         api.register_blueprint(blueprint)
     app.register_blueprint(open311_api.blp)  # GeoReport v2 documents itself; not in /api's OpenAPI
@@ -85,6 +90,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.cli.add_command(serve_command)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(ledger_cli)
+    app.extensions["linli.serve_hooks"] = [use_localstripe_unless_configured]
     register_seeders(
         app,
         [
@@ -94,6 +100,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
             announcements_seed.seed_demo,
             visitors_seed.seed_demo,
             parcels_seed.seed_demo,
+            commerce_seed.seed_demo,
         ],
     )
     return app
