@@ -6,10 +6,10 @@ from typing import Any
 
 from flask import Flask
 
-from community import queries as community_queries
 from commerce import api as commerce_api
 from commerce import jobs as commerce_jobs
 from commerce import seed as commerce_seed
+from community import queries as community_queries
 from community.announcements import api as announcements_api
 from community.announcements import jobs as announcements_jobs
 from community.announcements import seed as announcements_seed
@@ -30,8 +30,8 @@ from community.seed import seed_demo as seed_community
 from community.visitors import api as visitors_api
 from community.visitors import jobs as visitors_jobs
 from community.visitors import seed as visitors_seed
-from core import api as core_api
 from core import auth, errors, i18n, observability, ratelimit
+from core import web as core_web
 from core.cli import register_seeders, seed_demo_command, serve_command, worker_command
 from core.config import load_settings
 from core.db import db
@@ -69,7 +69,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     auth.init_app(app, load_actor=lambda user_id: community_queries.load_actor(db.session, user_id))
     observability.init_app(app)
 
-    api = core_api.init_app(app)
+    api = core_web.init_app(app)
     notification_channels.init_app(app, channels=[])  # push providers are added here
     for blueprint in (
         identity_blp,

@@ -17,11 +17,11 @@ from community.schemas import (
     StaffMemberSchema,
     UnitSchema,
 )
-from core.api import Blueprint
 from core.auth import current_actor
 from core.db import db
 from core.idempotency import idempotent
 from core.pagination import PageArgs, page_of, paginate
+from core.web import Blueprint
 
 blp = Blueprint("community", __name__, url_prefix="/api", description="Communities and residency")
 

@@ -2,7 +2,7 @@
 import marshmallow as ma
 
 from community.models import Relation, ResidencyStatus, StaffRole
-from core.api import Id
+from core.web import Id
 from identity.schemas import UserSchema
 
 _slug = ma.validate.Regexp(r"^[a-z0-9](?:[a-z0-9-]{0,58}[a-z0-9])?$", error="Use lowercase letters, digits and dashes.")

@@ -34,6 +34,14 @@ class Settings(BaseSettings):
     ARGON2_TIME_COST: int = Field(default=3, ge=1, le=10)
     ARGON2_MEMORY_KIB: int = Field(default=65536, ge=1024)
     TESTING: bool = False
+    # Stripe. With no STRIPE_API_KEY, `make run` serves localstripe on loopback (test mode).
+    STRIPE_API_KEY: str | None = None
+    STRIPE_WEBHOOK_SECRET: str | None = None
+    STRIPE_API_BASE: str | None = None  # e.g. localstripe's http://127.0.0.1:8420
+    STRIPE_CONNECT_FAKE: bool = False  # localstripe has no Connect: payouts use a fake transfer
+    PAYMENT_METHOD_TYPES: list[Literal["card", "wechat_pay", "alipay"]] = Field(default=["card"], min_length=1)
+    COMMISSION_PLATFORM_BPS: int = Field(default=500, ge=0, le=10_000)  # when no commission_rates row
+    COMMISSION_COMMUNITY_BPS: int = Field(default=100, ge=0, le=10_000)
     INSTANCE_PATH: str | None = None
 
     @field_validator("DATABASE_URL")
@@ -74,6 +82,13 @@ class Settings(BaseSettings):
                 raise ValueError(f"LINLI_ENV=production needs {', '.join(missing)}")
             if self.SECRET_KEY == DEV_SECRET_KEY:
                 raise ValueError("LINLI_ENV=production needs its own SECRET_KEY")
+            stripe_missing = [n for n in ("STRIPE_API_KEY", "STRIPE_WEBHOOK_SECRET") if not getattr(self, n)]
+            if stripe_missing or self.STRIPE_CONNECT_FAKE:
+                raise ValueError(
+                    f"LINLI_ENV=production needs {', '.join(stripe_missing) or 'STRIPE_CONNECT_FAKE off'}"
+                )
+        if self.COMMISSION_PLATFORM_BPS + self.COMMISSION_COMMUNITY_BPS > 10_000:
+            raise ValueError("COMMISSION_PLATFORM_BPS + COMMISSION_COMMUNITY_BPS must not exceed 10000")
         return self
 
     def database_url(self, instance_path: str) -> str:

@@ -2,8 +2,8 @@
 from flask import request
 from flask.views import MethodView
 
-from core.api import Blueprint
 from core.db import db
+from core.web import Blueprint
 from identity import service
 from identity.schemas import RefreshRequestSchema, RegisterSchema, TokenRequestSchema, TokenSchema, UserSchema
 

@@ -1,4 +1,60 @@
-"""Jobs of payments; PERIODIC is collected into app.py's SCHEDULE."""
-from core.jobs import PeriodicJob
+"""Jobs of payments: reconciliation with Stripe and settlement; PERIODIC is collected into app.py."""
+from __future__ import annotations
 
-PERIODIC: list[PeriodicJob] = []
+import logging
+from datetime import datetime
+
+from core.db import db
+from core.jobs import PeriodicJob, job
+from payments import service
+
+log = logging.getLogger(__name__)
+
+
+@job("default", timeout=300)
+def reconcile_with_stripe(now: datetime | None = None) -> dict[str, int]:
+    """Asks Stripe about payments and refunds whose webhook never came; each in its own transaction."""
+    session = db.session
+    done = {"payments": 0, "refunds": 0, "errors": 0}
+    for payment_id in service.payments_to_reconcile(session, now=now):
+        try:
+            service.reconcile_payment(session, payment_id)
+            done["payments"] += 1
+        except Exception:
+            session.rollback()
+            done["errors"] += 1
+            log.exception("reconciling payment %s failed; the next run retries", payment_id)
+    for refund_id in service.refunds_to_reconcile(session, now=now):
+        try:
+            service.reconcile_refund(session, refund_id)
+            done["refunds"] += 1
+        except Exception:
+            session.rollback()
+            done["errors"] += 1
+            log.exception("reconciling refund %s failed; the next run retries", refund_id)
+    return done
+
+
+@job("default", timeout=600)
+def settle_payouts() -> dict[str, int]:
+    """Pays every payee what it is owed, one payee per transaction; a failure waits for the next run."""
+    session = db.session
+    done = {"payouts": 0, "amount": 0, "errors": 0}
+    for account_id in service.accounts_to_settle(session):
+        try:
+            payout = service.settle_account(session, account_id)
+        except Exception:
+            session.rollback()
+            done["errors"] += 1
+            log.exception("settling ledger account %s failed; the next run retries", account_id)
+            continue
+        if payout is not None:
+            done["payouts"] += 1
+            done["amount"] += payout.amount
+    return done
+
+
+PERIODIC: list[PeriodicJob] = [
+    PeriodicJob("payments.reconcile-with-stripe", reconcile_with_stripe, interval=600),
+    PeriodicJob("payments.settle-payouts", settle_payouts, interval=86_400),
+]

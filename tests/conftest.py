@@ -27,6 +27,7 @@ from core.auth import issue_access_token
 from core.db import db
 from core.jobs import QUEUES, jobs
 from core.models import Base
+from payments.localstripe import LocalStripe, start_localstripe
 from tests import factories
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -37,6 +38,7 @@ SERVER_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.
 REDIS_SERVER = os.environ.get("TEST_REDIS_SERVER", "redis://127.0.0.1:6379")
 REDIS_LOCK = "linli:test-run"
 SECRET = "test-secret-key-that-is-long-enough"
+STRIPE_WEBHOOK_SECRET = "whsec_test_linli"
 
 
 def _psycopg_url(url: str) -> str:
@@ -54,7 +56,7 @@ def database_url() -> Iterator[str]:
     try:
         config = Config(os.path.join(ROOT, "alembic.ini"))
         config.attributes["url"] = url
-        command.upgrade(config, "heads")
+        command.upgrade(config, "head")
         yield url
     finally:
         with psycopg.connect(admin_dsn, autocommit=True) as conn:
@@ -93,7 +95,13 @@ def redis(redis_url: str) -> Redis:
 
 
 @pytest.fixture(scope="session")
-def app(database_url: str, redis_url: str) -> Flask:
+def localstripe() -> LocalStripe:
+    """Stripe's API emulated on 127.0.0.1 in this process (payments tests clear it per test)."""
+    return start_localstripe()
+
+
+@pytest.fixture(scope="session")
+def app(database_url: str, redis_url: str, localstripe: LocalStripe) -> Flask:
     return create_app(
         {
             "DATABASE_URL": database_url,
@@ -101,6 +109,10 @@ def app(database_url: str, redis_url: str) -> Flask:
             "SECRET_KEY": SECRET,
             "TESTING": True,
             "LOG_LEVEL": "WARNING",
+            "STRIPE_API_KEY": "sk_test_linli",
+            "STRIPE_API_BASE": localstripe.url,
+            "STRIPE_WEBHOOK_SECRET": STRIPE_WEBHOOK_SECRET,
+            "STRIPE_CONNECT_FAKE": True,
             # Cheap hashes: the suite creates many users; production uses the defaults.
             "ARGON2_TIME_COST": 1,
             "ARGON2_MEMORY_KIB": 1024,

@@ -9,10 +9,10 @@ from community.notifications.schemas import (
     PreferenceSchema,
     UnreadCountSchema,
 )
-from core.api import Blueprint
 from core.auth import current_actor
 from core.db import db
 from core.pagination import PageArgs, page_of, paginate
+from core.web import Blueprint
 
 blp = Blueprint("notifications", __name__, url_prefix="/api/me", description="The caller's inbox")
 

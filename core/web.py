@@ -1,4 +1,4 @@
-"""The flask-smorest Api and Blueprint every domain's views use, with problem+json errors."""
+"""The flask-smorest Api and Blueprint (the web base) every domain's views use, with problem+json errors."""
 from __future__ import annotations
 
 import http

@@ -1,0 +1,713 @@
+"""Use cases of payments: PaymentIntents, capture, cancel, refunds, webhooks, reconciliation,
+commission and settlement.
+
+The contract for higher floors (`start_payment`, `capture_payment`, `cancel_payment`,
+`refund_payment`, `commission_for`, `register_payout_account`) takes no actor and does not
+commit: the calling use case checks its own policy and commits once. The rest are this floor's
+own use cases and jobs, and commit.
+
+A payment only moves forward (`_NEXT`): a late or repeated webhook cannot take it back, so a
+`payment_intent.succeeded` that arrives after the refund leaves it refunded.
+"""
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import exists, or_, select, update
+from sqlalchemy.orm import Session
+
+from community import queries as community_queries
+from core.auth import Actor
+from core.db import db
+from core.errors import InvalidInput, NotFound
+from core.i18n import lazy_gettext as _l
+from core.jobs import job, jobs
+from core.models import utcnow
+from core.policy import require
+from payments import events, ledger
+from payments import queries as payment_queries
+from payments.errors import (
+    InvalidWebhook,
+    PaymentNotCancelable,
+    PaymentNotCapturable,
+    PaymentNotRefundable,
+    PaymentProviderError,
+    RefundExceedsCaptured,
+    RefundKeyReused,
+)
+from payments.gateway import MANUAL_CAPTURE_TYPES, gateway, verify_webhook
+from payments.models import (
+    CaptureMethod,
+    CommissionRate,
+    JournalEntry,
+    LedgerAccount,
+    Payment,
+    PaymentStatus,
+    Payout,
+    PayoutAccount,
+    PayoutLine,
+    Posting,
+    Refund,
+    RefundStatus,
+    StripeEvent,
+)
+from payments.policy import Permission
+
+log = logging.getLogger(__name__)
+
+MAX_AMOUNT = 99_999_999  # Stripe's ceiling for an amount in minor units
+WEBHOOK_TOLERANCE_SECONDS = 300
+# Webhooks normally arrive within seconds; reconciliation asks Stripe only after this long, and
+# stops asking once Stripe itself has given up on the intent (authorizations lapse after 7 days).
+RECONCILE_AFTER = timedelta(minutes=10)
+RECONCILE_WITHIN = timedelta(days=8)
+ANY_CATEGORY = "*"
+
+_CURRENCY = re.compile(r"^[A-Z]{3}$")
+_NEXT: dict[str, frozenset[str]] = {
+    PaymentStatus.PENDING: frozenset(
+        {PaymentStatus.AUTHORIZED, PaymentStatus.SUCCEEDED, PaymentStatus.FAILED, PaymentStatus.CANCELED}
+    ),
+    PaymentStatus.FAILED: frozenset({PaymentStatus.AUTHORIZED, PaymentStatus.SUCCEEDED, PaymentStatus.CANCELED}),
+    PaymentStatus.AUTHORIZED: frozenset({PaymentStatus.SUCCEEDED, PaymentStatus.CANCELED}),
+    PaymentStatus.SUCCEEDED: frozenset({PaymentStatus.REFUNDED}),
+    PaymentStatus.CANCELED: frozenset(),
+    PaymentStatus.REFUNDED: frozenset(),
+}
+_OPEN = (PaymentStatus.PENDING, PaymentStatus.AUTHORIZED, PaymentStatus.FAILED)
+
+
+def _invalid(field: str, message) -> InvalidInput:
+    return InvalidInput(errors={field: [str(message)]})
+
+
+def _check_amount(amount: Any, field: str = "amount") -> None:
+    if type(amount) is not int or not 1 <= amount <= MAX_AMOUNT:
+        raise _invalid(field, _l("Must be a whole number of minor units from 1 to 99999999."))
+
+
+def _check_text(value: Any, field: str, *, min_length: int, max_length: int) -> None:
+    if not isinstance(value, str) or not min_length <= len(value) <= max_length:
+        raise _invalid(field, _l("Must be text of %(min)d to %(max)d characters.", min=min_length, max=max_length))
+
+
+def _lock_payment(session: Session, payment_id: int) -> Payment:
+    payment = session.scalar(
+        select(Payment)
+        .where(Payment.id == payment_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if payment is None:
+        raise NotFound()
+    return payment
+
+
+def _payment_for_intent(session: Session, intent_id: Any) -> Payment | None:
+    if not isinstance(intent_id, str):
+        return None
+    payment_id = session.scalar(select(Payment.id).where(Payment.stripe_payment_intent_id == intent_id))
+    return None if payment_id is None else _lock_payment(session, payment_id)
+
+
+# --- commission -------------------------------------------------------------------------------
+
+
+def _rates(session: Session, community_id: int, store_category: str | None) -> tuple[int, int]:
+    """The most specific rates: community and category, community, category, then the default."""
+    category = store_category or ANY_CATEGORY
+    rows = session.scalars(
+        select(CommissionRate).where(
+            or_(CommissionRate.community_id == community_id, CommissionRate.community_id.is_(None)),
+            CommissionRate.store_category.in_({category, ANY_CATEGORY}),
+        )
+    ).all()
+    if rows:
+        best = max(rows, key=lambda r: (r.community_id is not None, r.store_category != ANY_CATEGORY))
+        return best.platform_rate_bps, best.community_rate_bps
+    config = current_app.config
+    return config["COMMISSION_PLATFORM_BPS"], config["COMMISSION_COMMUNITY_BPS"]
+
+
+def _split(amount: int, platform_bps: int, community_bps: int) -> tuple[int, int]:
+    # Rounded down: a fen of doubt goes to the merchant.
+    return amount * platform_bps // 10_000, amount * community_bps // 10_000
+
+
+def commission_for(session: Session, *, community_id: int, store_category: str | None, amount: int) -> tuple[int, int]:
+    """`(platform_share, community_share)` of `amount` at the rates for this community and category.
+
+    Rates come from `commission_rates`: the row for (community, category), else (community, '*'),
+    else (all communities, category), else the default row (all, '*'), else the configured
+    COMMISSION_PLATFORM_BPS / COMMISSION_COMMUNITY_BPS. Shares are rounded down. Reads only.
+    """
+    return _split(amount, *_rates(session, community_id, store_category))
+
+
+def set_commission_rate(
+    session: Session, actor: Actor, *, community_id: int | None, store_category: str,
+    platform_rate_bps: int, community_rate_bps: int,
+) -> CommissionRate:
+    """A platform admin sets the rates for a community (or all) and a store category (or '*').
+
+    Commits. Applies to payments started afterwards; started ones keep their rates.
+    """
+    require(actor, Permission.COMMISSION_MANAGE)
+    if community_id is not None:
+        community_queries.get_community(session, community_id)
+    if platform_rate_bps + community_rate_bps > 10_000:
+        raise _invalid("community_rate_bps", _l("The two rates together cannot exceed 10000 (100 %)."))
+    scope = (
+        CommissionRate.community_id.is_(None) if community_id is None else CommissionRate.community_id == community_id
+    )
+    rate = session.scalar(
+        select(CommissionRate).where(scope, CommissionRate.store_category == store_category).with_for_update()
+    )
+    if rate is None:
+        rate = CommissionRate(community_id=community_id, store_category=store_category)
+        session.add(rate)
+    rate.platform_rate_bps = platform_rate_bps
+    rate.community_rate_bps = community_rate_bps
+    rate.updated_by = actor.user_id
+    session.commit()
+    return rate
+
+
+# --- the contract: payments ------------------------------------------------------------------
+
+
+def method_types(configured: list[str], capture_method: str) -> list[str]:
+    """The payment method types offered: the configured ones, only cards when capture is manual."""
+    if capture_method == CaptureMethod.MANUAL:
+        return [t for t in configured if t in MANUAL_CAPTURE_TYPES] or ["card"]
+    return list(configured)
+
+
+def start_payment(
+    session: Session,
+    *,
+    reference: str,
+    payer_user_id: int,
+    community_id: int,
+    amount: int,
+    currency: str = "CNY",
+    capture_method: str = CaptureMethod.AUTOMATIC,
+    description: str = "",
+    payee: str | None = None,
+    store_category: str | None = None,
+) -> Payment:
+    """Records a Payment and creates its Stripe PaymentIntent for `amount` (computed by the caller).
+
+    Does not commit (flushes to get the id). Calls Stripe: creates the PaymentIntent with the
+    idempotency key `payment:<id>:create`. Returns the payment with `client_secret` (for the
+    mobile client to confirm) and `stripe_payment_intent_id`.
+    `reference` names what is paid ("order:42", "groupjoin:7"); `payee` who is owed the money
+    ("store:3"; None means the platform itself); `store_category` picks the commission rates,
+    which are fixed now. `capture_method` is "automatic" or "manual" (hold now, `capture_payment`
+    later: group deals); manual capture offers only the method types that can hold money (cards).
+    Raises InvalidInput (422) for a bad argument, PaymentProviderError (502) if Stripe refuses.
+    """
+    _check_text(reference, "reference", min_length=1, max_length=100)
+    _check_amount(amount)
+    _check_text(description, "description", min_length=0, max_length=255)
+    if not isinstance(currency, str) or not _CURRENCY.match(currency):
+        raise _invalid("currency", _l("Must be a three-letter currency code such as CNY."))
+    if capture_method not in set(CaptureMethod):
+        raise _invalid("capture_method", _l("Must be automatic or manual."))
+    if payee is not None and not ledger.is_valid_payee(payee):
+        raise _invalid("payee", _l("Must look like store:3."))
+    if store_category is not None:
+        _check_text(store_category, "store_category", min_length=1, max_length=40)
+    platform_bps, community_bps = _rates(session, community_id, store_category) if payee else (0, 0)
+    payment = Payment(
+        reference=reference, payer_user_id=payer_user_id, community_id=community_id, amount=amount,
+        currency=currency, capture_method=capture_method, description=description, payee=payee,
+        store_category=store_category, status=PaymentStatus.PENDING, amount_captured=0, amount_refunded=0,
+        platform_rate_bps=platform_bps, community_rate_bps=community_bps,
+    )
+    session.add(payment)
+    # flush: the PaymentIntent's idempotency key is derived from the payment's id
+    session.flush()
+    intent = gateway().create_intent(
+        amount=amount, currency=currency, capture_method=capture_method,
+        payment_method_types=method_types(current_app.config["PAYMENT_METHOD_TYPES"], capture_method),
+        metadata={"payment_id": str(payment.id), "reference": reference, "description": description},
+        key=f"payment:{payment.id}:create",
+    )
+    payment.stripe_payment_intent_id = intent["id"]
+    payment.client_secret = intent["client_secret"]
+    return payment
+
+
+def capture_payment(session: Session, payment_id: int, *, amount: int | None = None) -> Payment:
+    """Captures an authorized (manual-capture) payment, all of it or `amount` of it.
+
+    Does not commit. Calls Stripe (key `payment:<id>:capture`); posts the capture entry; calls the
+    "payment.succeeded" handlers. Raises PaymentNotCapturable (409) unless authorized.
+    """
+    payment = _lock_payment(session, payment_id)
+    if payment.status != PaymentStatus.AUTHORIZED:
+        raise PaymentNotCapturable()
+    if amount is not None:
+        _check_amount(amount)
+        if amount > payment.amount:
+            raise _invalid("amount", _l("Cannot capture more than was authorized."))
+    captured = payment.amount if amount is None else amount
+    gateway().capture_intent(payment.stripe_payment_intent_id, amount=captured, key=f"payment:{payment.id}:capture")
+    _mark_succeeded(session, payment, captured)
+    return payment
+
+
+def cancel_payment(session: Session, payment_id: int) -> Payment:
+    """Cancels a payment that was not captured (pending, failed or authorized: the hold is released).
+
+    Does not commit. Calls Stripe (key `payment:<id>:cancel`); calls the "payment.canceled"
+    handlers. Canceling a canceled payment returns it unchanged; a captured one raises
+    PaymentNotCancelable (409): refund it instead.
+    """
+    payment = _lock_payment(session, payment_id)
+    if payment.status == PaymentStatus.CANCELED:
+        return payment
+    if payment.status not in _OPEN:
+        raise PaymentNotCancelable()
+    gateway().cancel_intent(payment.stripe_payment_intent_id, key=f"payment:{payment.id}:cancel")
+    _move(session, payment, PaymentStatus.CANCELED)
+    return payment
+
+
+def refund_payment(session: Session, payment_id: int, *, amount: int, reason: str, key: str) -> Refund:
+    """Refunds `amount` of a captured payment; `key` (the caller's, e.g. "order:42:refund:1") makes
+    it idempotent: the same key returns the same refund.
+
+    Does not commit. Calls Stripe (key `refund:<payment id>:<key>`); posts the refund entries; calls
+    the "payment.refunded" handlers. The payment row is locked, so concurrent refunds of one
+    payment queue up and their total never exceeds the captured amount (RefundExceedsCaptured,
+    409; the database's check constraint is the last guard). A payment whose whole captured amount
+    was refunded becomes "refunded".
+    """
+    _check_amount(amount)
+    _check_text(reason, "reason", min_length=1, max_length=200)
+    _check_text(key, "key", min_length=1, max_length=200)
+    payment = _lock_payment(session, payment_id)
+    # Looked up under the payment's lock: a concurrent call with the same key has committed by now.
+    existing = session.scalar(select(Refund).where(Refund.key == key))
+    if existing is not None:
+        if existing.payment_id != payment.id:
+            raise RefundKeyReused()
+        return existing
+    if payment.status == PaymentStatus.REFUNDED:
+        raise RefundExceedsCaptured()
+    if payment.status != PaymentStatus.SUCCEEDED:
+        raise PaymentNotRefundable()
+    if payment.amount_refunded + amount > payment.amount_captured:
+        raise RefundExceedsCaptured(remaining=payment.amount_captured - payment.amount_refunded)
+    refund = Refund(payment_id=payment.id, key=key, amount=amount, currency=payment.currency, reason=reason,
+                    status=RefundStatus.PENDING)
+    session.add(refund)
+    # flush: the refund's ledger entries are keyed by its id
+    session.flush()
+    result = gateway().refund(
+        payment.stripe_payment_intent_id, amount=amount,
+        metadata={"payment_id": str(payment.id), "refund_id": str(refund.id), "reason": reason},
+        key=f"refund:{payment.id}:{key}",
+    )
+    if result.get("status") in ("failed", "canceled"):
+        raise PaymentProviderError(stripe_code=result.get("failure_reason"))
+    refund.stripe_refund_id = result["id"]
+    ledger.post_entry(
+        session, key=f"refund:{refund.id}", description=f"{payment.reference} refunded: {reason}",
+        postings=_refund_postings(payment, amount),
+    )
+    payment.amount_refunded += amount
+    if payment.amount_refunded == payment.amount_captured:
+        _move(session, payment, PaymentStatus.REFUNDED, announce=False)
+    if result.get("status") == "succeeded":
+        _refund_paid(session, refund)
+    events.emit(session, events.REFUNDED, payment)
+    return refund
+
+
+def register_payout_account(session: Session, *, payee: str, stripe_account_id: str) -> PayoutAccount:
+    """Where settlement sends a payee's money: its Stripe Connect account ("acct_...").
+
+    Does not commit. Settlement skips payees without one (their balance waits).
+    """
+    if not ledger.is_valid_payee(payee):
+        raise _invalid("payee", _l("Must look like store:3."))
+    _check_text(stripe_account_id, "stripe_account_id", min_length=1, max_length=255)
+    account = session.scalar(select(PayoutAccount).where(PayoutAccount.payee == payee))
+    if account is None:
+        account = PayoutAccount(payee=payee, stripe_account_id=stripe_account_id)
+        session.add(account)
+    account.stripe_account_id = stripe_account_id
+    return account
+
+
+def issue_refund(session: Session, actor: Actor, payment_id: int, *, amount: int, reason: str) -> Refund:
+    """A platform admin refunds (part of) a payment, e.g. for support.
+
+    Commits. Calls Stripe; posts the refund entries; calls the "payment.refunded" handlers.
+    """
+    payment_queries.get_payment(session, actor, payment_id)
+    require(actor, Permission.PAYMENT_REFUND, payment_id)
+    refund = refund_payment(session, payment_id, amount=amount, reason=reason,
+                            key=f"admin:{actor.user_id}:{uuid.uuid4().hex}")
+    session.commit()
+    return refund
+
+
+# --- state changes, entries and handlers -------------------------------------------------------
+
+_ANNOUNCE = {
+    PaymentStatus.AUTHORIZED: events.AUTHORIZED,
+    PaymentStatus.SUCCEEDED: events.SUCCEEDED,
+    PaymentStatus.FAILED: events.FAILED,
+    PaymentStatus.CANCELED: events.CANCELED,
+}
+
+
+def _move(session: Session, payment: Payment, status: str, *, announce: bool = True) -> bool:
+    """Moves the payment forward; a move `_NEXT` does not allow is ignored (late or repeated news)."""
+    if status not in _NEXT[payment.status]:
+        if status != payment.status:
+            log.info("payment %s stays %s (ignored a move to %s)", payment.id, payment.status, status)
+        return False
+    payment.status = status
+    if announce and status in _ANNOUNCE:
+        events.emit(session, _ANNOUNCE[status], payment)
+    return True
+
+
+def _mark_succeeded(session: Session, payment: Payment, captured: int) -> None:
+    if PaymentStatus.SUCCEEDED not in _NEXT[payment.status]:
+        _move(session, payment, PaymentStatus.SUCCEEDED)  # only logs: late or repeated news
+        return
+    payment.amount_captured = max(1, min(int(captured), payment.amount))
+    payment.failure_code = None
+    currency = payment.currency
+    if payment.payee is None:
+        postings = [(ledger.CLEARING, payment.amount_captured, currency),
+                    (ledger.PLATFORM_SALES, -payment.amount_captured, currency)]
+    else:
+        payment.platform_fee, payment.community_fee = _split(
+            payment.amount_captured, payment.platform_rate_bps, payment.community_rate_bps
+        )
+        merchant = payment.amount_captured - payment.platform_fee - payment.community_fee
+        postings = [
+            (ledger.CLEARING, payment.amount_captured, currency),
+            (ledger.payee_account(payment.payee), -merchant, currency),
+            (ledger.PLATFORM_COMMISSION, -payment.platform_fee, currency),
+            (ledger.community_revenue(payment.community_id), -payment.community_fee, currency),
+        ]
+    ledger.post_entry(
+        session, key=f"payment:{payment.id}:capture", description=f"{payment.reference} paid",
+        postings=[p for p in postings if p[1] != 0],
+    )
+    _move(session, payment, PaymentStatus.SUCCEEDED)
+    jobs.enqueue_after_commit(session, record_stripe_fee, payment.id)
+
+
+def _refund_postings(payment: Payment, amount: int) -> list[tuple[str, int, str]]:
+    """Reverses the sale in proportion: cumulative shares, so a full refund returns them exactly."""
+    currency = payment.currency
+    if payment.payee is None:
+        return [(ledger.PLATFORM_SALES, amount, currency), (ledger.REFUNDS, -amount, currency)]
+    before, after = payment.amount_refunded, payment.amount_refunded + amount
+
+    def share(total: int, refunded: int) -> int:
+        return total * refunded // payment.amount_captured
+
+    platform = share(payment.platform_fee, after) - share(payment.platform_fee, before)
+    community = share(payment.community_fee, after) - share(payment.community_fee, before)
+    postings = [
+        (ledger.payee_account(payment.payee), amount - platform - community, currency),
+        (ledger.PLATFORM_COMMISSION, platform, currency),
+        (ledger.community_revenue(payment.community_id), community, currency),
+        (ledger.REFUNDS, -amount, currency),
+    ]
+    return [p for p in postings if p[1] != 0]
+
+
+def _refund_paid(session: Session, refund: Refund) -> None:
+    if refund.status != RefundStatus.PENDING:
+        return
+    refund.status = RefundStatus.SUCCEEDED
+    ledger.post_entry(
+        session, key=f"refund:{refund.id}:paid", description=f"Refund {refund.id} paid back by Stripe",
+        postings=[(ledger.REFUNDS, refund.amount, refund.currency), (ledger.CLEARING, -refund.amount, refund.currency)],
+    )
+
+
+def _refund_failed(session: Session, refund: Refund) -> None:
+    if refund.status != RefundStatus.PENDING:
+        if refund.status == RefundStatus.SUCCEEDED:
+            log.error("Stripe reports refund %s failed after it succeeded; needs an adjustment", refund.id)
+        return
+    payment = _lock_payment(session, refund.payment_id)
+    refund.status = RefundStatus.FAILED
+    granted = session.scalar(select(JournalEntry).where(JournalEntry.key == f"refund:{refund.id}"))
+    ledger.post_entry(
+        session, key=f"refund:{refund.id}:failed", description=f"Refund {refund.id} failed at Stripe",
+        postings=[(p.account.code, -p.amount, p.currency) for p in granted.postings],
+    )
+    payment.amount_refunded -= refund.amount
+    if payment.status == PaymentStatus.REFUNDED:
+        # Not a resurrection: the money never left, so the payment is captured again.
+        payment.status = PaymentStatus.SUCCEEDED
+
+
+def _apply_refund(session: Session, refund_object: dict) -> bool:
+    refund = session.scalar(select(Refund).where(Refund.stripe_refund_id == refund_object.get("id")))
+    if refund is None:
+        log.warning("Stripe refund %s is unknown to Linli (refunds go through the API)", refund_object.get("id"))
+        return False
+    status = refund_object.get("status")
+    if status == "succeeded":
+        _refund_paid(session, refund)
+    elif status in ("failed", "canceled"):
+        _refund_failed(session, refund)
+    return True
+
+
+def _received(intent: dict, payment: Payment) -> int:
+    return int(intent.get("amount_received") or payment.amount_captured or intent.get("amount") or payment.amount)
+
+
+def _apply_intent(session: Session, payment: Payment, intent: dict, status: str | None = None) -> None:
+    """Brings the payment to what Stripe says of its intent (only ever forward)."""
+    status = status or intent.get("status")
+    if status == "succeeded":
+        _mark_succeeded(session, payment, _received(intent, payment))
+    elif status == "requires_capture":
+        _move(session, payment, PaymentStatus.AUTHORIZED)
+    elif status == "canceled":
+        _move(session, payment, PaymentStatus.CANCELED)
+    elif status == "requires_payment_method" and intent.get("last_payment_error"):
+        if PaymentStatus.FAILED in _NEXT[payment.status]:
+            payment.failure_code = str((intent["last_payment_error"] or {}).get("code") or "failed")[:100]
+        _move(session, payment, PaymentStatus.FAILED)
+
+
+# Webhook event types and the intent status each one reports.
+_INTENT_EVENTS = {
+    "payment_intent.succeeded": "succeeded",
+    "payment_intent.amount_capturable_updated": "requires_capture",
+    "payment_intent.payment_failed": "requires_payment_method",
+    "payment_intent.canceled": "canceled",
+}
+
+
+def _apply_event(session: Session, kind: str, obj: dict) -> str:
+    if kind in _INTENT_EVENTS:
+        payment = _payment_for_intent(session, obj.get("id"))
+        if payment is None:
+            return "ignored"
+        if kind == "payment_intent.payment_failed" and not obj.get("last_payment_error"):
+            obj = {**obj, "last_payment_error": {"code": "payment_failed"}}
+        _apply_intent(session, payment, obj, _INTENT_EVENTS[kind])
+        return "applied"
+    if kind == "charge.refunded":
+        payment = _payment_for_intent(session, obj.get("payment_intent"))
+        if payment is None:
+            return "ignored"
+        if payment.status in _OPEN and obj.get("captured"):
+            # The refund overtook the success: the charge proves the capture.
+            _mark_succeeded(session, payment, int(obj.get("amount_captured") or obj.get("amount") or 0))
+        for refund_object in (obj.get("refunds") or {}).get("data") or []:
+            if isinstance(refund_object, dict):
+                _apply_refund(session, refund_object)
+        return "applied"
+    if kind in ("charge.refund.updated", "refund.updated", "refund.failed"):
+        return "applied" if _apply_refund(session, obj) else "ignored"
+    return "ignored"
+
+
+# --- webhooks and reconciliation --------------------------------------------------------------
+
+
+def receive_stripe_event(session: Session, payload: bytes, signature: str | None) -> dict:
+    """Verifies one webhook delivery and applies its event once (by event id).
+
+    Commits; may post ledger entries, call payment handlers and enqueue the fee job. A forged,
+    stale (older than 5 minutes) or unreadable delivery raises InvalidWebhook (400). Events for
+    intents we do not know, and event types we do not use, are acknowledged and ignored.
+    """
+    secret = current_app.config.get("STRIPE_WEBHOOK_SECRET")
+    if not secret:
+        log.error("a Stripe webhook arrived but STRIPE_WEBHOOK_SECRET is not set")
+    try:
+        event = verify_webhook(payload, signature, secret, tolerance=WEBHOOK_TOLERANCE_SECONDS)
+    except ValueError as exc:
+        raise InvalidWebhook(str(exc)) from None
+    event_id, kind, data = event.get("id"), event.get("type"), event.get("data")
+    obj = data.get("object") if isinstance(data, dict) else None
+    if not (isinstance(event_id, str) and 0 < len(event_id) <= 255 and isinstance(kind, str)
+            and len(kind) <= 100 and isinstance(obj, dict)):
+        raise InvalidWebhook("the event has no id, type or data.object")
+    claimed = session.scalar(
+        ledger.dialect_insert(session, StripeEvent)
+        .values(id=event_id, type=kind, outcome="received", received_at=utcnow())
+        .on_conflict_do_nothing(index_elements=["id"])
+        .returning(StripeEvent.id)
+    )
+    if claimed is None:  # delivered before (or right now, by a concurrent delivery that committed)
+        session.rollback()
+        return {"received": True, "duplicate": True, "outcome": "duplicate"}
+    outcome = _apply_event(session, kind, obj)
+    session.execute(update(StripeEvent).where(StripeEvent.id == event_id).values(outcome=outcome))
+    session.commit()
+    return {"received": True, "duplicate": False, "outcome": outcome}
+
+
+def payments_to_reconcile(session: Session, *, now: datetime | None = None) -> list[int]:
+    """Open payments old enough that their webhook should have come, young enough to still matter."""
+    now = now or utcnow()
+    return list(
+        session.scalars(
+            select(Payment.id)
+            .where(
+                Payment.status.in_(_OPEN),
+                Payment.stripe_payment_intent_id.is_not(None),
+                Payment.created_at <= now - RECONCILE_AFTER,
+                Payment.created_at >= now - RECONCILE_WITHIN,
+            )
+            .order_by(Payment.id)
+        )
+    )
+
+
+def reconcile_payment(session: Session, payment_id: int) -> str:
+    """Asks Stripe for the truth of one open payment and applies it, as a webhook would have.
+
+    Commits. Calls Stripe (a retrieve); may post entries and call payment handlers.
+    """
+    payment = _lock_payment(session, payment_id)
+    if payment.status not in _OPEN:
+        session.rollback()
+        return payment.status
+    intent = gateway().retrieve_intent(payment.stripe_payment_intent_id, key=f"payment:{payment.id}:reconcile")
+    _apply_intent(session, payment, intent)
+    status = payment.status
+    session.commit()
+    return status
+
+
+def refunds_to_reconcile(session: Session, *, now: datetime | None = None) -> list[int]:
+    now = now or utcnow()
+    return list(
+        session.scalars(
+            select(Refund.id)
+            .where(Refund.status == RefundStatus.PENDING, Refund.stripe_refund_id.is_not(None),
+                   Refund.created_at <= now - RECONCILE_AFTER)
+            .order_by(Refund.id)
+        )
+    )
+
+
+def reconcile_refund(session: Session, refund_id: int) -> str:
+    """Asks Stripe whether a pending refund was paid back or failed. Commits."""
+    refund = session.get(Refund, refund_id)
+    if refund is None or refund.status != RefundStatus.PENDING:
+        return "done"
+    _apply_refund(session, gateway().retrieve_refund(refund.stripe_refund_id, key=f"refund:{refund.id}:reconcile"))
+    session.commit()
+    return refund.status
+
+
+@job("low", timeout=60)
+def record_stripe_fee(payment_id: int) -> int:
+    """Posts Stripe's fee on a captured payment (once: the entry key is per payment)."""
+    session = db.session
+    payment = session.get(Payment, payment_id)
+    if payment is None or payment.amount_captured == 0:
+        return 0
+    intent = gateway().retrieve_intent(payment.stripe_payment_intent_id, key=f"payment:{payment.id}:fee-intent")
+    charge = intent.get("latest_charge")
+    charge_id = charge.get("id") if isinstance(charge, dict) else charge
+    if not charge_id:
+        return 0
+    fee, currency = gateway().charge_fee(charge_id, key=f"payment:{payment.id}:fee-charge")
+    if fee > 0:
+        ledger.post_entry(
+            session, key=f"payment:{payment.id}:fee", description=f"Stripe fee on {payment.reference}",
+            postings=[(ledger.STRIPE_FEES, fee, currency), (ledger.CLEARING, -fee, currency)],
+        )
+        session.commit()
+    return fee
+
+
+# --- settlement -------------------------------------------------------------------------------
+
+
+def accounts_to_settle(session: Session) -> list[int]:
+    """Payee accounts that owe their payee money (a credit balance)."""
+    return list(
+        session.scalars(
+            select(LedgerAccount.id)
+            .where(
+                or_(LedgerAccount.code.startswith(ledger.MERCHANT_PAYABLE_PREFIX),
+                    LedgerAccount.code.startswith(ledger.PAYABLE_PREFIX)),
+                LedgerAccount.balance < 0,
+            )
+            .order_by(LedgerAccount.id)
+        )
+    )
+
+
+def settle_account(session: Session, account_id: int) -> Payout | None:
+    """Pays a payee everything its account owes, with a statement of the postings it settles.
+
+    Commits. Calls Stripe: a Connect transfer keyed by the account and the last posting settled,
+    so a retry after a crash gets the same transfer. Posts the payout entry. A negative balance
+    (refunds after the last payout) pays nothing and is netted against the next payout.
+    """
+    account = session.get(LedgerAccount, account_id)
+    payee = ledger.payee_of(account.code) if account else None
+    if payee is None:
+        return None
+    clearing_id = ledger.open_account(session, ledger.CLEARING, account.currency)
+    # Locked in id order, like post_entry: captures and refunds wait while the statement is drawn.
+    account = next(a for a in ledger.lock_accounts(session, [account.id, clearing_id]) if a.id == account_id)
+    owed = -account.balance
+    destination = session.scalar(select(PayoutAccount.stripe_account_id).where(PayoutAccount.payee == payee))
+    if owed <= 0 or destination is None:
+        session.rollback()
+        if destination is None and owed > 0:
+            log.info("payee %s has %s %s to settle but no payout account", payee, owed, account.currency)
+        return None
+    rows = session.execute(
+        select(Posting, JournalEntry)
+        .join(JournalEntry, JournalEntry.id == Posting.entry_id)
+        .where(
+            Posting.account_id == account.id,
+            ~JournalEntry.key.startswith("payout:"),
+            ~exists().where(PayoutLine.posting_id == Posting.id),
+        )
+        .order_by(Posting.id)
+    ).all()
+    if -sum(posting.amount for posting, _ in rows) != owed:
+        session.rollback()
+        log.error("payee %s: unsettled postings do not add up to the balance %s; not paying", payee, owed)
+        return None
+    key = f"payout:{account.code}:{account.currency}:{rows[-1][0].id}"
+    transfer = gateway().transfer(amount=owed, currency=account.currency, destination=destination,
+                                  metadata={"payee": payee}, key=key)
+    entry = ledger.post_entry(
+        session, key=key, description=f"Payout to {payee}",
+        postings=[(account.code, owed, account.currency), (ledger.CLEARING, -owed, account.currency)],
+    )
+    payout = Payout(payee=payee, amount=owed, currency=account.currency, transfer_key=key,
+                    stripe_transfer_id=transfer["id"], destination=destination, entry_id=entry.id)
+    payout.lines = [
+        PayoutLine(posting_id=posting.id, description=journal.description, amount=-posting.amount,
+                   occurred_at=journal.occurred_at)
+        for posting, journal in rows
+    ]
+    session.add(payout)
+    session.commit()
+    return payout
