@@ -138,6 +138,10 @@ def scenarios(base: str) -> list[tuple[str, str, dict[str, str]]]:
         ("GET /api/me (resident)", "/api/me", resident),
         ("GET /api/communities/1/residencies (manager list)", "/api/communities/1/residencies", manager),
         ("GET /api/communities/1/buildings/1/units (directory)", "/api/communities/1/buildings/1/units", resident),
+        ("GET /api/communities/1/amenities/1/availability (7 days)", "/api/communities/1/amenities/1/availability",
+         resident),
+        ("GET /api/communities/1/service-requests (manager queue)",
+         "/api/communities/1/service-requests?open=true&sort=deadline", manager),
     ]
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import http
+from datetime import UTC, datetime
 from typing import Any
 
 import flask_smorest
@@ -28,6 +29,15 @@ class IdConverter(IntegerConverter):
 def Id(**kwargs) -> ma.fields.Integer:
     """An id in a request body: a whole number within the database's range."""
     return ma.fields.Integer(strict=True, validate=ma.validate.Range(min=1, max=MAX_ID), **kwargs)
+
+
+def Moment(**kwargs) -> ma.fields.AwareDateTime:
+    """A point in time in a request body: with its offset, within years the service reasons about
+    (extreme years would overflow when shifted between time zones)."""
+    return ma.fields.AwareDateTime(
+        validate=ma.validate.Range(min=datetime(2000, 1, 1, tzinfo=UTC), max=datetime(2100, 1, 1, tzinfo=UTC)),
+        **kwargs,
+    )
 
 
 class ProblemSchema(ma.Schema):

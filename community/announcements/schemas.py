@@ -1,21 +1,13 @@
 """Request and response shapes of announcements."""
-from datetime import UTC, datetime
 
 import marshmallow as ma
 
 from community.announcements.models import AnnouncementState
 from core.models import utcnow
-from core.web import Id
+from core.web import Id, Moment
 
 MAX_BUILDINGS = 200
 
-
-def moment(**kwargs) -> ma.fields.AwareDateTime:
-    """A point in time with its offset, within years the service can reason about."""
-    return ma.fields.AwareDateTime(
-        validate=ma.validate.Range(min=datetime(2000, 1, 1, tzinfo=UTC), max=datetime(2100, 1, 1, tzinfo=UTC)),
-        **kwargs,
-    )
 
 
 class AnnouncementBuildingSchema(ma.Schema):
@@ -31,8 +23,8 @@ class AnnouncementCreateSchema(ma.Schema):
         Id(), load_default=list, validate=ma.validate.Length(max=MAX_BUILDINGS),
         metadata={"description": "Buildings it is for; empty means the whole community."},
     )
-    publish_at = moment(allow_none=True, metadata={"description": "When it goes live; now if omitted."})
-    expires_at = moment(allow_none=True, metadata={"description": "When it leaves the feed; never if omitted."})
+    publish_at = Moment(allow_none=True, metadata={"description": "When it goes live; now if omitted."})
+    expires_at = Moment(allow_none=True, metadata={"description": "When it leaves the feed; never if omitted."})
 
 
 class AnnouncementSchema(ma.Schema):

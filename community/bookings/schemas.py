@@ -3,19 +3,18 @@ from __future__ import annotations
 
 import itertools
 import re
-from datetime import UTC, date, datetime
+from datetime import date
 
 import marshmallow as ma
 
 from community.bookings.models import AmenityKind, BookingStatus
 from community.schemas import UnitSchema
-from core.web import MAX_ID, Id
+from core.web import MAX_ID, Id, Moment
 
 # Bounds that keep every date and time far from the calendar's ends, where converting between
 # zones would overflow.
 EARLIEST_DAY, LATEST_DAY = date(2000, 1, 1), date(2100, 12, 31)
 _day = ma.validate.Range(min=EARLIEST_DAY, max=LATEST_DAY)
-_moment = ma.validate.Range(min=datetime(2000, 1, 1, tzinfo=UTC), max=datetime(2100, 12, 31, tzinfo=UTC))
 _CLOCK = re.compile(r"^(?:(?:[01]\d|2[0-3]):[0-5]\d|24:00)$")
 
 
@@ -106,8 +105,8 @@ class AmenityUpdateSchema(AmenitySchema):
 class AmenityClosureSchema(ma.Schema):
     id = ma.fields.Integer(dump_only=True)
     amenity_id = ma.fields.Integer(dump_only=True)
-    starts_at = ma.fields.AwareDateTime(required=True, validate=_moment)
-    ends_at = ma.fields.AwareDateTime(required=True, validate=_moment)
+    starts_at = Moment(required=True)
+    ends_at = Moment(required=True)
     reason = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=200))
     created_at = ma.fields.AwareDateTime(dump_only=True)
 
@@ -156,8 +155,7 @@ class AvailabilitySchema(ma.Schema):
 
 
 class BookingRequestSchema(ma.Schema):
-    starts_at = ma.fields.AwareDateTime(
-        required=True, validate=_moment, metadata={"description": "the start of a slot, from the availability"}
+    starts_at = Moment(required=True, metadata={"description": "the start of a slot, from the availability"}
     )
     unit_id = Id(metadata={"description": "the household (unit) booking; needed only if you live in several"})
 

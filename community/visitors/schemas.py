@@ -1,23 +1,15 @@
 """Request and response shapes of visitor passes: the host's full view and the guard's narrow one."""
-from datetime import UTC, datetime
 
 import marshmallow as ma
 
 from community.visitors.models import PassStatus
 from community.visitors.service import sign_pass
 from core.models import utcnow
-from core.web import Id
+from core.web import Id, Moment
 
 _phone = ma.validate.Regexp(r"^\+?[0-9][0-9 -]{4,18}[0-9]$", error="Not a valid phone number.")
 _code = ma.validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9 -]{2,14}[A-Za-z0-9]$", error="Not a pass code.")
 
-
-def moment(**kwargs) -> ma.fields.AwareDateTime:
-    """A point in time with its offset, within years the service can reason about."""
-    return ma.fields.AwareDateTime(
-        validate=ma.validate.Range(min=datetime(2000, 1, 1, tzinfo=UTC), max=datetime(2100, 1, 1, tzinfo=UTC)),
-        **kwargs,
-    )
 
 
 def mask_phone(phone: str | None) -> str | None:
@@ -36,8 +28,8 @@ class VisitorPassCreateSchema(ma.Schema):
     unit_id = Id(required=True, metadata={"description": "The host's home the visitor comes to."})
     visitor_name = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=60))
     visitor_phone = ma.fields.String(allow_none=True, validate=_phone)
-    valid_from = moment(allow_none=True, metadata={"description": "Now if omitted."})
-    valid_until = moment(required=True)
+    valid_from = Moment(allow_none=True, metadata={"description": "Now if omitted."})
+    valid_until = Moment(required=True)
     entries_allowed = ma.fields.Integer(load_default=1, strict=True, validate=ma.validate.Range(min=1, max=20))
 
 

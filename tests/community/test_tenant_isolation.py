@@ -15,6 +15,7 @@ from tests.factories import (
     resident_of,
     staff_of,
 )
+from tests.helpers import fill as _fill
 
 
 @dataclass
@@ -74,13 +75,6 @@ PRIVATE_OF_B = [
 ]
 
 
-def _fill(value, ids):
-    if isinstance(value, str):
-        return value.format(**ids) if "{" in value else value
-    if isinstance(value, dict):
-        filled = {k: _fill(v, ids) for k, v in value.items()}
-        return {k: int(v) if k.endswith("_id") else v for k, v in filled.items()}
-    return value
 
 
 @pytest.mark.parametrize("who", OUTSIDERS)

@@ -6,6 +6,7 @@ import pytest
 from core.models import utcnow
 from tests.conftest import bearer
 from tests.factories import BuildingFactory, CommunityFactory, staff_of
+from tests.helpers import assert_invalid as _problem
 
 
 @pytest.fixture
@@ -14,10 +15,6 @@ def manager_url(connection):
     return bearer(staff_of(community).id), f"/api/communities/{community.id}/announcements"
 
 
-def _problem(response, field):
-    assert response.status_code == 422, response.get_data(as_text=True)
-    assert response.content_type == "application/problem+json"
-    assert field in response.json["errors"], response.json
 
 
 def _soon(**delta):

@@ -4,6 +4,7 @@ import pytest
 from tests.community.bookings.factories import AmenityFactory, BookingFactory, household, slot
 from tests.conftest import bearer
 from tests.factories import CommunityFactory, staff_of
+from tests.helpers import assert_invalid as _problem
 
 HOURS = [{"weekday": 1, "opens_at": "08:00", "closes_at": "12:00"}]
 GOOD_AMENITY = {"name": "会议室", "kind": "meeting_room", "capacity": 1, "opening_hours": HOURS}
@@ -19,12 +20,6 @@ def place(connection):
             "manager": staff_of(community)}
 
 
-def _problem(response, field=None):
-    assert response.status_code == 422, response.get_data(as_text=True)
-    assert response.content_type == "application/problem+json"
-    assert response.json["code"] == "validation_failed" and response.json["status"] == 422
-    if field:
-        assert field in response.json["errors"], response.json
 
 
 @pytest.mark.parametrize(

@@ -12,6 +12,7 @@ from core.models import utcnow
 from tests.community.bookings.factories import AmenityFactory, BookingFactory, household, iso, slot, text_of
 from tests.conftest import bearer
 from tests.factories import CommunityFactory, current_session, staff_of
+from tests.helpers import fill as _fill
 
 
 @dataclass
@@ -104,12 +105,6 @@ PRIVATE_OF_B = [
 OUTSIDERS = ("manager_a", "guard_a", "resident_a")
 
 
-def _fill(value, ids):
-    if isinstance(value, str):
-        return value.format(**ids) if "{" in value else value
-    if isinstance(value, dict):
-        return {k: _fill(v, ids) for k, v in value.items()}
-    return value
 
 
 def _call(client, world, who, method, url, body):

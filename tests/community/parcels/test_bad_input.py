@@ -4,6 +4,7 @@ import pytest
 from community.models import StaffRole
 from tests.conftest import bearer
 from tests.factories import BuildingFactory, CommunityFactory, ResidencyFactory, UnitFactory, staff_of
+from tests.helpers import assert_invalid as _problem
 
 
 @pytest.fixture
@@ -16,10 +17,6 @@ def desk(connection):
             "resident": bearer(ResidencyFactory(unit=unit).user_id)}
 
 
-def _problem(response, field):
-    assert response.status_code == 422, response.get_data(as_text=True)
-    assert response.content_type == "application/problem+json"
-    assert field in response.json["errors"], response.json
 
 
 @pytest.mark.parametrize(

@@ -8,6 +8,7 @@ from community.models import StaffRole
 from tests.community.requests.factories import CategoryFactory, Open311KeyFactory, ServiceRequestFactory
 from tests.conftest import bearer
 from tests.factories import CommunityFactory, resident_of, staff_of
+from tests.helpers import fill as _fill
 
 
 @dataclass
@@ -65,13 +66,6 @@ EVERY_ENDPOINT = [
 OUTSIDERS = ("manager_a", "plumber_a", "guard_a", "resident_a")
 
 
-def _fill(value, ids):
-    if isinstance(value, str):
-        filled = value.format(**ids) if "{" in value else value
-        return int(filled) if filled.isdigit() else filled
-    if isinstance(value, dict):
-        return {k: _fill(v, ids) for k, v in value.items()}
-    return value
 
 
 @pytest.mark.parametrize("who", OUTSIDERS)

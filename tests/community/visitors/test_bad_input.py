@@ -6,6 +6,7 @@ import pytest
 from core.models import utcnow
 from tests.conftest import bearer
 from tests.factories import BuildingFactory, CommunityFactory, ResidencyFactory, UnitFactory, staff_of
+from tests.helpers import assert_invalid as _problem
 
 
 @pytest.fixture
@@ -20,10 +21,6 @@ def _later(**delta):
     return (utcnow() + timedelta(**delta)).isoformat()
 
 
-def _problem(response, field):
-    assert response.status_code == 422, response.get_data(as_text=True)
-    assert response.content_type == "application/problem+json"
-    assert field in response.json["errors"], response.json
 
 
 @pytest.mark.parametrize(

@@ -9,6 +9,7 @@ from core.models import utcnow
 from tests.community.visitors.factories import VisitorPassFactory
 from tests.conftest import bearer
 from tests.factories import BuildingFactory, CommunityFactory, ResidencyFactory, UnitFactory, resident_of, staff_of
+from tests.helpers import fill as _fill
 
 
 @pytest.fixture
@@ -50,13 +51,6 @@ ENDPOINTS = [
 ]
 
 
-def _fill(value, ids):
-    if isinstance(value, str):
-        return value.format(**ids)
-    if isinstance(value, dict):
-        filled = {k: _fill(v, ids) for k, v in value.items()}
-        return {k: int(v) if k.endswith("_id") else v for k, v in filled.items()}
-    return value
 
 
 @pytest.mark.parametrize("who", ["manager_a", "guard_a", "resident_a"])
