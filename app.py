@@ -9,6 +9,7 @@ from flask import Flask
 from commerce import api as commerce_api
 from commerce import jobs as commerce_jobs
 from commerce import seed as commerce_seed
+from commerce.cli import commerce_cli
 from community import queries as community_queries
 from community.announcements import api as announcements_api
 from community.announcements import jobs as announcements_jobs
@@ -90,6 +91,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.cli.add_command(serve_command)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(ledger_cli)
+    app.cli.add_command(commerce_cli)
     app.extensions["linli.serve_hooks"] = [use_localstripe_unless_configured]
     register_seeders(
         app,

@@ -29,6 +29,7 @@ REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
 DURATION = os.environ.get("BENCH_DURATION", "10s")
 CONNECTIONS = os.environ.get("BENCH_CONNECTIONS", "16")
 WORKERS = "2"
+CATALOG_SIZE = int(os.environ.get("BENCH_CATALOG_SIZE", "100000"))
 
 
 def ensure_wrk() -> str:
@@ -142,6 +143,12 @@ def scenarios(base: str) -> list[tuple[str, str, dict[str, str]]]:
          resident),
         ("GET /api/communities/1/service-requests (manager queue)",
          "/api/communities/1/service-requests?open=true&sort=deadline", manager),
+        (f"GET /api/communities/1/products (catalog of {CATALOG_SIZE:,})", "/api/communities/1/products", resident),
+        ("GET /api/communities/1/products?category_id=1", "/api/communities/1/products?category_id=1", resident),
+        ("GET /api/communities/1/products?q=苹果 (search, Chinese)",
+         "/api/communities/1/products?q=%E8%8B%B9%E6%9E%9C", resident),
+        ("GET /api/communities/1/products?q=organic apple (search, English)",
+         "/api/communities/1/products?q=organic%20apple", resident),
     ]
 
 
@@ -153,6 +160,9 @@ def main() -> None:
                    stdout=subprocess.DEVNULL)
     subprocess.run([str(BIN / "flask"), "--app", "app", "seed-demo"], cwd=ROOT, env=env, check=True,
                    stdout=subprocess.DEVNULL)
+    print(f"generating a catalog of {CATALOG_SIZE:,} products ...", flush=True)
+    subprocess.run([str(BIN / "flask"), "--app", "app", "commerce", "seed-catalog", "--products", str(CATALOG_SIZE)],
+                   cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
 
     rows = []
     with gunicorn("bench.bare:create_app()", env) as (base, process):

@@ -1,0 +1,1 @@
+"""The catalog: categories, products with variants and stock, service slots, browse and search."""

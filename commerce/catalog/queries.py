@@ -1,0 +1,161 @@
+"""Read-side selects of the catalog: the merchant's own products, and a community's catalog and search."""
+from __future__ import annotations
+
+import functools
+import operator
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, Select, case, exists, false, func, literal, or_, select
+from sqlalchemy.orm import Session
+
+from commerce.catalog.models import Category, Product, ProductKind, ServiceSlot, Variant
+from commerce.catalog.search import query_terms
+from commerce.stores import queries as store_queries
+from community import queries as community_queries
+from core.auth import Actor
+from core.errors import NotFound
+from core.models import utcnow
+
+# How much a query token found in the product's name counts against one found elsewhere; the
+# bonus for the whole query appearing in the name as typed, and for it being the whole name.
+# Ties go to the shorter name, which is more about what was asked.
+NAME_WEIGHT, OTHER_WEIGHT, PHRASE_BONUS, EXACT_BONUS = 3, 1, 5, 5
+
+
+def categories() -> Select:
+    return select(Category).order_by(Category.parent_id.is_not(None), Category.position, Category.id)
+
+
+def with_children(session: Session, category_id: int) -> list[int]:
+    children = session.scalars(select(Category.id).where(Category.parent_id == category_id)).all()
+    return [category_id, *children]
+
+
+def store_products(store_id: int, *, published: bool | None = None, q: str | None = None) -> Select:
+    query = select(Product).where(Product.store_id == store_id).order_by(Product.id.desc())
+    if published is not None:
+        query = query.where(Product.published.is_(published))
+    if q:
+        query = query.where(*_matches(q))
+    return query
+
+
+def get_store_product(session: Session, store_id: int, product_id: int) -> Product:
+    product = session.get(Product, product_id)
+    if product is None or product.store_id != store_id:
+        raise NotFound()
+    return product
+
+
+def get_store_variant(session: Session, store_id: int, variant_id: int) -> Variant:
+    variant = session.get(Variant, variant_id)
+    if variant is None or variant.store_id != store_id:
+        raise NotFound()
+    return variant
+
+
+def get_store_slot(session: Session, store_id: int, product_id: int, slot_id: int) -> ServiceSlot:
+    slot = session.get(ServiceSlot, slot_id)
+    if slot is None or slot.store_id != store_id or slot.product_id != product_id:
+        raise NotFound()
+    return slot
+
+
+def _matches(q: str) -> list[ColumnElement[bool]]:
+    terms = query_terms(q)
+    if not terms:
+        return [false()]
+    return [Product.search_text.like(term.pattern()) for term in terms]
+
+
+def _relevance(q: str) -> ColumnElement[int]:
+    terms = query_terms(q)
+    per_term = [case((Product.name_text.like(t.pattern()), NAME_WEIGHT), else_=OTHER_WEIGHT) for t in terms]
+    phrase = q.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    bonus = case((Product.name.ilike(f"%{phrase}%", escape="\\"), PHRASE_BONUS), else_=0)
+    exact = case((func.lower(Product.name) == q.strip().lower(), EXACT_BONUS), else_=0)
+    return functools.reduce(operator.add, per_term, literal(0)) + bonus + exact
+
+
+def _in_stock(now: datetime) -> ColumnElement[bool]:
+    goods = exists().where(Variant.product_id == Product.id, Variant.active.is_(True), Variant.stock > 0)
+    service = exists().where(ServiceSlot.product_id == Product.id, ServiceSlot.starts_at > now,
+                             ServiceSlot.booked < ServiceSlot.capacity)
+    return or_(Product.kind == ProductKind.GOODS, service) & or_(Product.kind == ProductKind.SERVICE, goods)
+
+
+def catalog(
+    session: Session,
+    actor: Actor,
+    community_id: int,
+    *,
+    q: str | None = None,
+    category_id: int | None = None,
+    store_id: int | None = None,
+    min_price: int | None = None,
+    max_price: int | None = None,
+    in_stock: bool = False,
+    kind: str | None = None,
+    sort: str | None = None,
+) -> Select:
+    """The published products of the stores serving the community, filtered and ordered.
+
+    With `q`, only products having every token of the query (see catalog/search.py), most
+    relevant first: tokens in the name count more than tokens elsewhere, the query as typed in the
+    name more still. Suspended stores and stores not approved here are never included.
+    """
+    community_queries.require_member(actor, community_id)
+    query = select(Product).where(
+        Product.published.is_(True), Product.store_id.in_(store_queries.serving_store_ids(community_id))
+    )
+    if store_id is not None:
+        query = query.where(Product.store_id == store_id)
+    if category_id is not None:
+        query = query.where(Product.category_id.in_(with_children(session, category_id)))
+    if min_price is not None:
+        query = query.where(Product.price_from >= min_price)
+    if max_price is not None:
+        query = query.where(Product.price_from <= max_price)
+    if kind:
+        query = query.where(Product.kind == kind)
+    if in_stock:
+        query = query.where(_in_stock(utcnow()))
+    if q:
+        query = query.where(*_matches(q))
+    orders = {
+        "newest": (Product.id.desc(),),
+        "price_asc": (Product.price_from.asc(), Product.id.desc()),
+        "price_desc": (Product.price_from.desc(), Product.id.desc()),
+        "rating": ((Product.rating_total * 100 / (Product.rating_count + 1)).desc(), Product.id.desc()),
+    }
+    if q and sort in (None, "relevance"):
+        return query.order_by(_relevance(q).desc(), func.length(Product.name), Product.id.desc())
+    return query.order_by(*orders.get(sort or "newest", orders["newest"]))
+
+
+def get_catalog_product(session: Session, actor: Actor, community_id: int, product_id: int) -> Product:
+    """A published product of a store serving the community; 404 otherwise (suspended stores too)."""
+    community_queries.require_member(actor, community_id)
+    product = session.scalar(
+        select(Product).where(
+            Product.id == product_id, Product.published.is_(True),
+            Product.store_id.in_(store_queries.serving_store_ids(community_id)),
+        )
+    )
+    if product is None:
+        raise NotFound()
+    return product
+
+
+def open_slots(product_id: int, *, now: datetime, until: datetime | None = None) -> Select:
+    """A service's slots from now on that have places left, soonest first."""
+    query = select(ServiceSlot).where(
+        ServiceSlot.product_id == product_id, ServiceSlot.starts_at > now, ServiceSlot.booked < ServiceSlot.capacity
+    ).order_by(ServiceSlot.starts_at)
+    if until is not None:
+        query = query.where(ServiceSlot.starts_at < until)
+    return query
+
+
+def store_slots(product_id: int) -> Select:
+    return select(ServiceSlot).where(ServiceSlot.product_id == product_id).order_by(ServiceSlot.starts_at)

@@ -1,0 +1,179 @@
+"""Use cases of the catalog: categories, products and variants, stock, and service slots.
+
+Each commits once; each checks policy first. Every edit of a product re-derives its cheapest
+price and its search documents, so the catalog's filters and search read plain columns.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from commerce.catalog import queries
+from commerce.catalog.models import Category, Product, ProductKind, ServiceSlot, Variant
+from commerce.catalog.search import document
+from commerce.errors import NotAService, SkuTaken, SlotBooked, SlotTaken, SlugTaken, UnknownCategory
+from commerce.orders.models import OrderLine
+from commerce.policy import Permission
+from commerce.stores import queries as store_queries
+from core.auth import Actor
+from core.errors import InvalidInput
+from core.i18n import lazy_gettext as _l
+from core.policy import require
+
+
+def create_category(session: Session, actor: Actor, **fields: Any) -> Category:
+    """The platform adds a category to the shared tree (two levels). Commits."""
+    require(actor, Permission.CATEGORY_MANAGE)
+    if session.scalar(select(Category.id).where(Category.slug == fields["slug"])) is not None:
+        raise SlugTaken()
+    parent_id = fields.get("parent_id")
+    if parent_id is not None:
+        parent = session.get(Category, parent_id)
+        if parent is None or parent.parent_id is not None:
+            raise UnknownCategory(errors={"parent_id": [str(_l("Must be a top-level category."))]})
+    category = Category(**fields)
+    session.add(category)
+    session.commit()
+    return category
+
+
+def _category(session: Session, category_id: int) -> Category:
+    category = session.get(Category, category_id)
+    if category is None:
+        raise UnknownCategory(errors={"category_id": [str(_l("No category has this id."))]})
+    return category
+
+
+def refresh(product: Product, category: Category | None = None) -> None:
+    """Re-derives the product's cheapest price and its search documents from what it holds now."""
+    category = category or product.category
+    prices = [v.price for v in product.variants if v.active]
+    product.price_from = min(prices) if prices else 0
+    product.name_text = document(product.name)
+    variant_text = " ".join(
+        " ".join([v.name, v.sku, *map(str, (v.attributes or {}).values())]) for v in product.variants
+    )
+    product.search_text = document(product.name, product.description, category.name, category.name_en,
+                                   variant_text)
+
+
+def _check_skus(session: Session, store_id: int, skus: list[str], *, except_id: int | None = None) -> None:
+    if len(set(skus)) != len(skus):
+        raise SkuTaken(errors={"variants": [str(_l("Two variants have the same SKU."))]})
+    query = select(Variant.sku).where(Variant.store_id == store_id, Variant.sku.in_(skus))
+    if except_id is not None:
+        query = query.where(Variant.id != except_id)
+    taken = session.scalars(query).first()
+    if taken is not None:
+        raise SkuTaken(errors={"sku": [str(_l("SKU %(sku)s is taken.", sku=taken))]})
+
+
+def create_product(session: Session, actor: Actor, store_id: int, *, variants: list[dict], **fields: Any) -> Product:
+    """Staff add a product with its variants (unpublished unless `published`). Commits."""
+    store_queries.require_store(session, actor, store_id, Permission.STORE_OPERATE)
+    category = _category(session, fields["category_id"])
+    _check_skus(session, store_id, [v["sku"] for v in variants])
+    product = Product(store_id=store_id, **fields)
+    product.variants = [Variant(store_id=store_id, position=i, **v) for i, v in enumerate(variants)]
+    refresh(product, category)
+    session.add(product)
+    session.commit()
+    return product
+
+
+def update_product(session: Session, actor: Actor, store_id: int, product_id: int, **fields: Any) -> Product:
+    """Staff edit a product: its text, images, category, or publish and unpublish it. Commits."""
+    store_queries.require_store(session, actor, store_id, Permission.STORE_OPERATE)
+    product = queries.get_store_product(session, store_id, product_id)
+    category = _category(session, fields["category_id"]) if "category_id" in fields else None
+    for name, value in fields.items():
+        setattr(product, name, value)
+    if category is not None:
+        product.category = category
+    refresh(product, category)
+    session.commit()
+    return product
+
+
+def add_variant(session: Session, actor: Actor, store_id: int, product_id: int, **fields: Any) -> Variant:
+    """Commits."""
+    store_queries.require_store(session, actor, store_id, Permission.STORE_OPERATE)
+    product = queries.get_store_product(session, store_id, product_id)
+    _check_skus(session, store_id, [fields["sku"]])
+    variant = Variant(store_id=store_id, position=len(product.variants), **fields)
+    product.variants.append(variant)
+    refresh(product)
+    session.commit()
+    return variant
+
+
+def update_variant(session: Session, actor: Actor, store_id: int, variant_id: int, **fields: Any) -> Variant:
+    """Staff change a variant's price, name, attributes, availability, or set its units in stock.
+
+    Commits. `stock` is what is available to sell now: units reserved by unpaid orders are already
+    off it and come back if those orders expire.
+    """
+    store_queries.require_store(session, actor, store_id, Permission.STORE_OPERATE)
+    variant = queries.get_store_variant(session, store_id, variant_id)
+    if "sku" in fields:
+        _check_skus(session, store_id, [fields["sku"]], except_id=variant.id)
+    if "stock" in fields:
+        # Locked: a checkout decrementing the row at this moment is not overwritten with a stale count.
+        session.scalar(select(Variant.id).where(Variant.id == variant.id).with_for_update())
+    for name, value in fields.items():
+        setattr(variant, name, value)
+    refresh(session.get(Product, variant.product_id))
+    session.commit()
+    return variant
+
+
+def add_slots(
+    session: Session, actor: Actor, store_id: int, product_id: int, *, slots: list[dict]
+) -> list[ServiceSlot]:
+    """Staff open time slots of a service product, each with its places. Commits."""
+    store_queries.require_store(session, actor, store_id, Permission.STORE_OPERATE)
+    product = queries.get_store_product(session, store_id, product_id)
+    if product.kind != ProductKind.SERVICE:
+        raise NotAService()
+    starts = [s["starts_at"] for s in slots]
+    taken = session.scalar(
+        select(ServiceSlot.id).where(ServiceSlot.product_id == product.id, ServiceSlot.starts_at.in_(starts))
+    )
+    if taken is not None or len(set(starts)) != len(starts):
+        raise SlotTaken()
+    for slot in slots:
+        if slot["ends_at"] <= slot["starts_at"]:
+            raise InvalidInput(errors={"slots": [str(_l("A slot ends after it starts."))]})
+    created = [ServiceSlot(product_id=product.id, store_id=store_id, booked=0, **s) for s in slots]
+    session.add_all(created)
+    session.commit()
+    return created
+
+
+def update_slot(session: Session, actor: Actor, store_id: int, product_id: int, slot_id: int, *,
+                capacity: int) -> ServiceSlot:
+    """Staff change a slot's places, never below those already booked. Commits."""
+    store_queries.require_store(session, actor, store_id, Permission.STORE_OPERATE)
+    slot = queries.get_store_slot(session, store_id, product_id, slot_id)
+    slot = session.scalar(select(ServiceSlot).where(ServiceSlot.id == slot.id).with_for_update()
+                          .execution_options(populate_existing=True))
+    if capacity < slot.booked:
+        raise SlotBooked()
+    slot.capacity = capacity
+    session.commit()
+    return slot
+
+
+def remove_slot(session: Session, actor: Actor, store_id: int, product_id: int, slot_id: int) -> None:
+    """Staff remove a slot nobody booked. Commits."""
+    store_queries.require_store(session, actor, store_id, Permission.STORE_OPERATE)
+    slot = queries.get_store_slot(session, store_id, product_id, slot_id)
+    slot = session.scalar(select(ServiceSlot).where(ServiceSlot.id == slot.id).with_for_update()
+                          .execution_options(populate_existing=True))
+    ordered = select(OrderLine.id).where(OrderLine.slot_id == slot.id).limit(1)
+    if slot.booked > 0 or session.scalar(ordered) is not None:
+        raise SlotBooked()
+    session.delete(slot)
+    session.commit()

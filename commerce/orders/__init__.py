@@ -1,0 +1,1 @@
+"""Carts, checkout with stock reservation, coupons, orders and their history, refunds, reviews."""

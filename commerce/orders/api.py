@@ -1,0 +1,234 @@
+"""Carts, checkout, the resident's orders and reviews; the store's orders, refunds and coupons."""
+from flask.views import MethodView
+
+from commerce.api import blp
+from commerce.orders import events as _events  # noqa: F401  (subscribes to payment outcomes)
+from commerce.orders import queries, service
+from commerce.orders.models import OrderStatus
+from commerce.orders.schemas import (
+    CartLineInputSchema,
+    CartQuerySchema,
+    CartSchema,
+    CheckoutSchema,
+    CouponSchema,
+    CouponUpdateSchema,
+    OrderCancelSchema,
+    OrderFilterSchema,
+    OrderRefundCreateSchema,
+    OrderRefundSchema,
+    OrderSchema,
+    PayableOrderSchema,
+    PickupCodeSchema,
+    ReviewCreateSchema,
+    StoreCancelSchema,
+    StoreOrderFilterSchema,
+    StoreOrderSchema,
+    StoreReviewSchema,
+)
+from core.auth import current_actor
+from core.db import db
+from core.idempotency import idempotent
+from core.pagination import PageArgs, page_of, paginate
+
+_CART = "/communities/<int:community_id>/stores/<int:store_id>/cart"
+_MY_ORDER = "/communities/<int:community_id>/orders/<int:order_id>"
+_STORE_ORDER = "/stores/<int:store_id>/orders/<int:order_id>"
+
+
+@blp.route(_CART)
+class CartView(MethodView):
+    @blp.arguments(CartQuerySchema, location="query")
+    @blp.response(200, CartSchema)
+    @blp.errors(401, 403, 404, 422)
+    def get(self, args, community_id, store_id):
+        """The resident's cart at a store, priced by the server (try a coupon with ?coupon_code=)"""
+        return service.view_cart(db.session, current_actor(), community_id, store_id, **args)
+
+    @blp.response(204)
+    @blp.errors(401, 403, 404)
+    def delete(self, community_id, store_id):
+        """Empty the cart"""
+        service.clear_cart(db.session, current_actor(), community_id, store_id)
+
+
+@blp.route(f"{_CART}/lines")
+class CartLines(MethodView):
+    @blp.arguments(CartLineInputSchema)
+    @blp.response(200, CartSchema)
+    @blp.errors(401, 403, 404, 409, 422)
+    def put(self, body, community_id, store_id):
+        """Set how many of a variant (in a slot, for a service) the cart holds; 0 takes it out"""
+        actor = current_actor()
+        service.set_cart_line(db.session, actor, community_id, store_id, **body)
+        return service.view_cart(db.session, actor, community_id, store_id)
+
+
+@blp.route("/communities/<int:community_id>/stores/<int:store_id>/checkout")
+class Checkout(MethodView):
+    @idempotent
+    @blp.arguments(CheckoutSchema)
+    @blp.response(201, PayableOrderSchema)
+    @blp.errors(401, 403, 404, 409, 422, 502)
+    def post(self, body, community_id, store_id):
+        """Check out the cart: reserves its stock for 15 minutes and returns the order to pay (client_secret)"""
+        return service.checkout(db.session, current_actor(), community_id, store_id, **body)
+
+
+@blp.route("/communities/<int:community_id>/stores/<int:store_id>/reviews")
+class StoreReviews(MethodView):
+    @blp.arguments(PageArgs, location="query", as_kwargs=True)
+    @blp.response(200, page_of(StoreReviewSchema))
+    @blp.errors(401, 404, 422)
+    def get(self, community_id, store_id, **page):
+        """A store's reviews, newest first"""
+        return paginate(db.session, queries.store_reviews(db.session, current_actor(), community_id, store_id),
+                        page)
+
+
+@blp.route("/communities/<int:community_id>/orders")
+class MyOrders(MethodView):
+    @blp.arguments(OrderFilterSchema, location="query")
+    @blp.arguments(PageArgs, location="query", as_kwargs=True)
+    @blp.response(200, page_of(OrderSchema))
+    @blp.errors(401, 404, 422)
+    def get(self, args, community_id, **page):
+        """The resident's own orders in the community, newest first"""
+        return paginate(db.session, queries.my_orders(current_actor(), community_id, **args), page)
+
+
+@blp.route(_MY_ORDER)
+class MyOrder(MethodView):
+    @blp.response(200, PayableOrderSchema)
+    @blp.errors(401, 404)
+    def get(self, community_id, order_id):
+        """One of the resident's orders, with its history (and its client_secret while unpaid)"""
+        order = queries.get_my_order(db.session, current_actor(), community_id, order_id)
+        return queries.with_client_secret(db.session, order)
+
+
+@blp.route(f"{_MY_ORDER}/cancel")
+class MyOrderCancel(MethodView):
+    @blp.arguments(OrderCancelSchema)
+    @blp.response(200, OrderSchema)
+    @blp.errors(401, 404, 409, 422, 502)
+    def post(self, body, community_id, order_id):
+        """Cancel before the store accepts it: unpaid, it is dropped; paid, it is refunded in full"""
+        return service.cancel_my_order(db.session, current_actor(), community_id, order_id, **body)
+
+
+@blp.route(f"{_MY_ORDER}/confirm")
+class MyOrderConfirm(MethodView):
+    @blp.response(200, OrderSchema)
+    @blp.errors(401, 404, 409)
+    def post(self, community_id, order_id):
+        """Confirm a delivered order was received (it completes)"""
+        return service.confirm_receipt(db.session, current_actor(), community_id, order_id)
+
+
+@blp.route(f"{_MY_ORDER}/review")
+class MyOrderReview(MethodView):
+    @idempotent
+    @blp.arguments(ReviewCreateSchema)
+    @blp.response(201, StoreReviewSchema)
+    @blp.errors(401, 404, 409, 422)
+    def post(self, body, community_id, order_id):
+        """Review a completed order: the store's rating and words, and its products'"""
+        return service.review_order(db.session, current_actor(), community_id, order_id, **body)
+
+
+@blp.route("/stores/<int:store_id>/orders")
+class StoreOrders(MethodView):
+    @blp.arguments(StoreOrderFilterSchema, location="query")
+    @blp.arguments(PageArgs, location="query", as_kwargs=True)
+    @blp.response(200, page_of(StoreOrderSchema))
+    @blp.errors(401, 403, 404, 422)
+    def get(self, args, store_id, **page):
+        """The store's paid orders, newest first (its staff)"""
+        return paginate(db.session, queries.store_orders(db.session, current_actor(), store_id, **args), page)
+
+
+@blp.route(_STORE_ORDER)
+class StoreOrder(MethodView):
+    @blp.response(200, StoreOrderSchema)
+    @blp.errors(401, 403, 404)
+    def get(self, store_id, order_id):
+        """One of the store's orders; who bought it and where only while it is active"""
+        return queries.get_store_order(db.session, current_actor(), store_id, order_id)
+
+
+def _step(to_status: str, summary: str):
+    class Step(MethodView):
+        @blp.response(200, StoreOrderSchema)
+        @blp.errors(401, 403, 404, 409)
+        def post(self, store_id, order_id):
+            return service.advance_order(db.session, current_actor(), store_id, order_id, to_status=to_status)
+
+    Step.post.__doc__ = summary
+    Step.__name__ = f"StoreOrder{to_status.title().replace('_', '')}"
+    return Step
+
+
+blp.route(f"{_STORE_ORDER}/accept")(_step(OrderStatus.ACCEPTED, "Accept a paid order (its staff)"))
+blp.route(f"{_STORE_ORDER}/ready")(_step(OrderStatus.READY, "Mark the order ready for pickup or delivery"))
+blp.route(f"{_STORE_ORDER}/out-for-delivery")(
+    _step(OrderStatus.OUT_FOR_DELIVERY, "Send a delivery order out (the store delivers it itself)"))
+blp.route(f"{_STORE_ORDER}/delivered")(_step(OrderStatus.DELIVERED, "Mark a delivery order as handed over"))
+
+
+@blp.route(f"{_STORE_ORDER}/pickup")
+class StoreOrderPickup(MethodView):
+    @blp.arguments(PickupCodeSchema)
+    @blp.response(200, StoreOrderSchema)
+    @blp.errors(401, 403, 404, 409, 422)
+    def post(self, body, store_id, order_id):
+        """Hand a pickup order over at the store, verifying the resident's pickup code"""
+        return service.pick_up(db.session, current_actor(), store_id, order_id, **body)
+
+
+@blp.route(f"{_STORE_ORDER}/cancel")
+class StoreOrderCancel(MethodView):
+    @blp.arguments(StoreCancelSchema)
+    @blp.response(200, StoreOrderSchema)
+    @blp.errors(401, 403, 404, 409, 422, 502)
+    def post(self, body, store_id, order_id):
+        """Cancel an order not yet sent out, with a reason: the resident is refunded in full"""
+        return service.cancel_store_order(db.session, current_actor(), store_id, order_id, **body)
+
+
+@blp.route(f"{_STORE_ORDER}/refunds")
+class StoreOrderRefunds(MethodView):
+    @idempotent
+    @blp.arguments(OrderRefundCreateSchema)
+    @blp.response(201, OrderRefundSchema)
+    @blp.errors(401, 403, 404, 409, 422, 502)
+    def post(self, body, store_id, order_id):
+        """Refund part or all of an order, by amount or by line units (owners)"""
+        return service.refund_order(db.session, current_actor(), store_id, order_id, **body)
+
+
+@blp.route("/stores/<int:store_id>/coupons")
+class StoreCoupons(MethodView):
+    @blp.arguments(PageArgs, location="query", as_kwargs=True)
+    @blp.response(200, page_of(CouponSchema))
+    @blp.errors(401, 403, 404, 422)
+    def get(self, store_id, **page):
+        """The store's coupons and how often each was redeemed (owners)"""
+        return paginate(db.session, queries.store_coupons(db.session, current_actor(), store_id), page)
+
+    @idempotent
+    @blp.arguments(CouponSchema)
+    @blp.response(201, CouponSchema)
+    @blp.errors(401, 403, 404, 409, 422)
+    def post(self, body, store_id):
+        """Offer a coupon: fixed or percent off, minimum spend, limits, window, products or categories (owners)"""
+        return service.create_coupon(db.session, current_actor(), store_id, **body)
+
+
+@blp.route("/stores/<int:store_id>/coupons/<int:coupon_id>")
+class StoreCoupon(MethodView):
+    @blp.arguments(CouponUpdateSchema)
+    @blp.response(200, CouponSchema)
+    @blp.errors(401, 403, 404, 422)
+    def patch(self, body, store_id, coupon_id):
+        """Change a coupon's window or limits, or switch it off (owners)"""
+        return service.update_coupon(db.session, current_actor(), store_id, coupon_id, **body)

@@ -1,0 +1,70 @@
+"""What commerce does when a payment for an order changes, inside payments' transaction.
+
+Registered at import (commerce/orders/service's importers import this module). Each handler is
+safe to run twice: a repeated event finds the order already moved and does nothing.
+"""
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from commerce.orders import service
+from commerce.orders.models import Order, OrderStatus
+from payments import events
+from payments import service as payments
+
+log = logging.getLogger(__name__)
+PREFIX = "order:"
+
+
+def _order(session: Session, payment) -> Order | None:
+    """The order a payment pays for, locked; None for payments commerce did not start."""
+    reference = payment.reference or ""
+    if not reference.startswith(PREFIX) or not reference[len(PREFIX):].isdigit():
+        return None
+    order = session.scalar(select(Order).where(Order.id == int(reference[len(PREFIX):])).with_for_update()
+                           .execution_options(populate_existing=True))
+    if order is None or order.payment_id != payment.id:
+        log.warning("payment %s names %s, which is no order of this payment", payment.id, reference)
+        return None
+    return order
+
+
+def on_payment_succeeded(session: Session, payment) -> None:
+    order = _order(session, payment)
+    if order is None:
+        return
+    if order.status == OrderStatus.AWAITING_PAYMENT:
+        service.mark_paid(session, order)
+    elif order.status == OrderStatus.CANCELLED and order.paid_at is None:
+        # Paid after it expired or was cancelled, its stock already back on sale: the money goes back.
+        log.info("order %s was paid after it was cancelled; refunding it", order.id)
+        payments.refund_payment(session, payment.id, amount=payment.amount_captured,
+                                reason="paid after the order was cancelled", key=f"order:{order.id}:late-payment")
+
+
+def on_payment_canceled(session: Session, payment) -> None:
+    order = _order(session, payment)
+    if order is None:
+        return
+    if order.status == OrderStatus.AWAITING_PAYMENT:
+        reason, actor_user_id = session.info.get(service.CANCELLING) or ("payment cancelled", None)
+        service.cancel_unpaid(session, order, reason=reason, actor_user_id=actor_user_id)
+
+
+def on_payment_refunded(session: Session, payment) -> None:
+    """A refund made outside commerce (platform support) still shows on the order."""
+    order = _order(session, payment)
+    if order is None:
+        return
+    if payment.amount_refunded > order.refunded:
+        order.refunded = min(order.total, payment.amount_refunded)
+        if order.refunded == order.total and order.status not in (OrderStatus.CANCELLED, OrderStatus.REFUNDED):
+            service.record(order, OrderStatus.REFUNDED, None, "refunded by the platform")
+
+
+events.subscribe(events.SUCCEEDED, on_payment_succeeded)
+events.subscribe(events.CANCELED, on_payment_canceled)
+events.subscribe(events.REFUNDED, on_payment_refunded)

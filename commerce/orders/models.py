@@ -1,0 +1,263 @@
+"""Carts, coupons and their redemptions, orders with their lines, history and refunds, reviews."""
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from commerce.groupbuy import models as _groupbuy  # noqa: F401  (orders refer to group deals and pickup points)
+from core.models import Base, UTCDateTime, created_at, intpk, utcnow
+
+
+class OrderStatus(StrEnum):
+    AWAITING_PAYMENT = "awaiting_payment"  # stock reserved until `reserved_until`
+    PAID = "paid"
+    ACCEPTED = "accepted"  # by the merchant
+    READY = "ready"  # for pickup, or to go out for delivery
+    OUT_FOR_DELIVERY = "out_for_delivery"
+    DELIVERED = "delivered"  # handed over (or collected with the pickup code)
+    COMPLETED = "completed"  # confirmed by the resident, or automatically after a window
+    CANCELLED = "cancelled"
+    REFUNDED = "refunded"  # everything paid was refunded
+
+
+# Orders the merchant is working on: only these show the merchant who bought and where they live.
+ACTIVE = (OrderStatus.PAID, OrderStatus.ACCEPTED, OrderStatus.READY, OrderStatus.OUT_FOR_DELIVERY,
+          OrderStatus.DELIVERED)
+# Orders whose goods were paid for and may be (partly) refunded.
+REFUNDABLE = (*ACTIVE, OrderStatus.COMPLETED)
+
+
+class CouponKind(StrEnum):
+    FIXED = "fixed"  # `value` minor units off
+    PERCENT = "percent"  # `value` percent off
+
+
+class Cart(Base):
+    """A resident's cart at one store, for one of their communities."""
+
+    __tablename__ = "carts"
+    __table_args__ = (UniqueConstraint("user_id", "store_id", "community_id"),)
+
+    id: Mapped[intpk]
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id", ondelete="CASCADE"), index=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
+    created_at: Mapped[created_at]
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    lines: Mapped[list[CartLine]] = relationship(
+        lazy="selectin", cascade="all, delete-orphan", order_by=lambda: CartLine.id,
+    )
+
+
+class CartLine(Base):
+    __tablename__ = "cart_lines"
+    __table_args__ = (
+        CheckConstraint("quantity > 0", name="quantity_positive"),
+    )
+
+    id: Mapped[intpk]
+    cart_id: Mapped[int] = mapped_column(ForeignKey("carts.id", ondelete="CASCADE"), index=True)
+    variant_id: Mapped[int] = mapped_column(ForeignKey("product_variants.id", ondelete="CASCADE"), index=True)
+    slot_id: Mapped[int | None] = mapped_column(ForeignKey("service_slots.id", ondelete="CASCADE"))
+    quantity: Mapped[int] = mapped_column(Integer)
+
+
+class Coupon(Base):
+    """A store's discount code; `redeemed` counts live redemptions and never exceeds `total_limit`."""
+
+    __tablename__ = "coupons"
+    __table_args__ = (
+        UniqueConstraint("store_id", "code"),
+        CheckConstraint("value > 0", name="value_positive"),
+        CheckConstraint("redeemed >= 0 AND (total_limit IS NULL OR redeemed <= total_limit)",
+                        name="redeemed_within_limit"),
+    )
+
+    id: Mapped[intpk]
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id", ondelete="CASCADE"), index=True)
+    code: Mapped[str] = mapped_column(String(32))
+    description: Mapped[str | None] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(10))
+    value: Mapped[int]
+    min_spend: Mapped[int] = mapped_column(default=0)
+    per_resident_limit: Mapped[int | None] = mapped_column(Integer)
+    total_limit: Mapped[int | None] = mapped_column(Integer)
+    redeemed: Mapped[int] = mapped_column(Integer, default=0)
+    starts_at: Mapped[datetime | None]
+    ends_at: Mapped[datetime | None]
+    # Empty lists mean the whole store; otherwise only lines of these products or categories count.
+    product_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    category_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[created_at]
+
+
+class CouponRedemption(Base):
+    """A coupon used by an order; released (and so counted no more) when the order is cancelled."""
+
+    __tablename__ = "coupon_redemptions"
+    __table_args__ = (Index("ix_coupon_redemptions_coupon_id_user_id", "coupon_id", "user_id"),)
+
+    id: Mapped[intpk]
+    coupon_id: Mapped[int] = mapped_column(ForeignKey("coupons.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), unique=True)
+    discount: Mapped[int]
+    released_at: Mapped[datetime | None]
+    created_at: Mapped[created_at]
+
+
+class Order(Base):
+    """One resident's purchase from one store, with the amounts the server computed."""
+
+    __tablename__ = "orders"
+    __table_args__ = (
+        CheckConstraint("subtotal >= 0 AND discount >= 0 AND delivery_fee >= 0 AND total >= 0", name="amounts"),
+        CheckConstraint("refunded >= 0 AND refunded <= total", name="refunded_within_total"),
+        Index("ix_orders_user_id_created_at", "user_id", "created_at"),
+        Index("ix_orders_store_id_status", "store_id", "status"),
+        Index("ix_orders_status_reserved_until", "status", "reserved_until"),
+        Index("ix_orders_status_delivered_at", "status", "delivered_at"),
+    )
+
+    id: Mapped[intpk]
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="RESTRICT"), index=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id", ondelete="RESTRICT"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    status: Mapped[str] = mapped_column(String(20), default=OrderStatus.AWAITING_PAYMENT)
+    fulfilment: Mapped[str] = mapped_column(String(10))  # pickup or delivery
+    # Who and where, copied at checkout: shown to the merchant only while the order is active.
+    recipient_name: Mapped[str] = mapped_column(String(80))
+    recipient_phone: Mapped[str | None] = mapped_column(String(20))
+    delivery_address: Mapped[str | None] = mapped_column(String(255))
+    note: Mapped[str | None] = mapped_column(String(500))
+    subtotal: Mapped[int]
+    discount: Mapped[int] = mapped_column(default=0)
+    delivery_fee: Mapped[int] = mapped_column(default=0)
+    total: Mapped[int]
+    refunded: Mapped[int] = mapped_column(default=0)
+    currency: Mapped[str] = mapped_column(String(3), default="CNY")
+    coupon_code: Mapped[str | None] = mapped_column(String(32))
+    # The payment's id in payments (a plain integer: commerce's tables do not depend on that floor's).
+    payment_id: Mapped[int | None] = mapped_column(index=True)
+    reserved_until: Mapped[datetime | None]
+    pickup_code: Mapped[str | None] = mapped_column(String(8))
+    group_deal_id: Mapped[int | None] = mapped_column(ForeignKey("group_deals.id", ondelete="RESTRICT"), index=True)
+    pickup_point_id: Mapped[int | None] = mapped_column(ForeignKey("pickup_points.id", ondelete="RESTRICT"))
+    # The pickup point host's commission, taken from the store's share when the order was paid.
+    host_commission: Mapped[int] = mapped_column(default=0)
+    pickup_host_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    cancel_reason: Mapped[str | None] = mapped_column(String(255))
+    paid_at: Mapped[datetime | None]
+    delivered_at: Mapped[datetime | None]
+    completed_at: Mapped[datetime | None]
+    created_at: Mapped[created_at]
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    lines: Mapped[list[OrderLine]] = relationship(lazy="selectin", order_by=lambda: OrderLine.id)
+    history: Mapped[list[OrderEvent]] = relationship(lazy="selectin", order_by=lambda: OrderEvent.id)
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE
+
+
+class OrderLine(Base):
+    """A product bought, with the name and price it had then; `discount` is its share of the coupon."""
+
+    __tablename__ = "order_lines"
+    __table_args__ = (
+        CheckConstraint("quantity > 0", name="quantity_positive"),
+        CheckConstraint("refunded_quantity >= 0 AND refunded_quantity <= quantity", name="refunded_within_quantity"),
+    )
+
+    id: Mapped[intpk]
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="RESTRICT"), index=True)
+    variant_id: Mapped[int] = mapped_column(ForeignKey("product_variants.id", ondelete="RESTRICT"))
+    slot_id: Mapped[int | None] = mapped_column(ForeignKey("service_slots.id", ondelete="RESTRICT"), index=True)
+    slot_starts_at: Mapped[datetime | None]
+    product_name: Mapped[str] = mapped_column(String(120))
+    variant_name: Mapped[str] = mapped_column(String(80))
+    sku: Mapped[str] = mapped_column(String(64))
+    unit_price: Mapped[int]
+    quantity: Mapped[int] = mapped_column(Integer)
+    discount: Mapped[int] = mapped_column(default=0)
+    refunded_quantity: Mapped[int] = mapped_column(Integer, default=0)
+    refunded: Mapped[int] = mapped_column(default=0)
+
+    @property
+    def line_total(self) -> int:
+        return self.unit_price * self.quantity - self.discount
+
+
+class OrderEvent(Base):
+    """One step of an order's history: who moved it from which status to which, and why."""
+
+    __tablename__ = "order_events"
+
+    id: Mapped[intpk]
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    from_status: Mapped[str | None] = mapped_column(String(20))
+    to_status: Mapped[str] = mapped_column(String(20))
+    actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    note: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[created_at]
+
+
+class OrderRefund(Base):
+    """A refund the merchant granted on an order: an amount, or lines; `payment_refund_id` is payments'."""
+
+    __tablename__ = "order_refunds"
+    __table_args__ = (CheckConstraint("amount > 0", name="amount_positive"),)
+
+    id: Mapped[intpk]
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    amount: Mapped[int]
+    reason: Mapped[str] = mapped_column(String(200))
+    lines: Mapped[list[dict]] = mapped_column(JSON, default=list)  # [{"line_id", "quantity", "amount"}]
+    payment_refund_id: Mapped[int | None]
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[created_at]
+
+
+class StoreReview(Base):
+    """A resident's rating and words on the store of a completed order (one per order)."""
+
+    __tablename__ = "store_reviews"
+    __table_args__ = (
+        CheckConstraint("rating BETWEEN 1 AND 5", name="rating_range"),
+        Index("ix_store_reviews_store_id_created_at", "store_id", "created_at"),
+    )
+
+    id: Mapped[intpk]
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), unique=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    rating: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str | None] = mapped_column(String(1000))
+    created_at: Mapped[created_at]
+
+
+class ProductReview(Base):
+    """A resident's rating and words on one product of a completed order."""
+
+    __tablename__ = "product_reviews"
+    __table_args__ = (
+        UniqueConstraint("order_id", "product_id"),
+        CheckConstraint("rating BETWEEN 1 AND 5", name="rating_range"),
+        Index("ix_product_reviews_product_id_created_at", "product_id", "created_at"),
+    )
+
+    id: Mapped[intpk]
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"))
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    rating: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str | None] = mapped_column(String(1000))
+    created_at: Mapped[created_at]
+

@@ -1,0 +1,1 @@
+"""Merchants' stores: applications to serve communities, hours, fulfilment, staff, suspension."""

@@ -1,0 +1,166 @@
+"""Request and response shapes of stores."""
+import marshmallow as ma
+
+from commerce.stores.models import Fulfilment, ServiceStatus, StaffRole
+from community.bookings.schemas import OpeningHoursSchema
+from core.web import MAX_ID, Id
+
+MAX_MONEY = 99_999_999
+_slug = ma.validate.Regexp(r"^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$", error="Use lowercase letters, digits and dashes.")
+
+
+def Money(*, low: int = 0, strict: bool = True, **kwargs) -> ma.fields.Integer:
+    """An amount in minor units (fen), from `low` to Stripe's ceiling (`strict=False` in query strings)."""
+    return ma.fields.Integer(strict=strict, validate=ma.validate.Range(min=low, max=MAX_MONEY), **kwargs)
+
+
+def QueryId(**kwargs) -> ma.fields.Integer:
+    """An id in a query string (which carries text, so not strict)."""
+    return ma.fields.Integer(validate=ma.validate.Range(min=1, max=MAX_ID), **kwargs)
+
+
+def _text(low: int, high: int, **kwargs) -> ma.fields.String:
+    return ma.fields.String(validate=ma.validate.Length(min=low, max=high), **kwargs)
+
+
+class StoreSchema(ma.Schema):
+    """The store as its owner and staff see it."""
+
+    id = ma.fields.Integer(dump_only=True)
+    name = _text(1, 80, required=True)
+    licence_number = _text(1, 40, required=True, metadata={"description": "business licence (营业执照) number"})
+    contact_name = _text(1, 60, required=True)
+    contact_phone = ma.fields.String(required=True, validate=ma.validate.Regexp(r"^\+?[0-9 -]{5,20}$"))
+    categories = ma.fields.List(
+        ma.fields.String(validate=_slug), required=True, validate=ma.validate.Length(min=1, max=10),
+        metadata={"description": "category slugs of what the store sells; the first one sets its commission"},
+    )
+    description = _text(0, 1000, allow_none=True)
+    address = _text(0, 255, allow_none=True)
+    timezone = _text(1, 64, load_default="Asia/Shanghai")
+    fulfilment = ma.fields.String(load_default=Fulfilment.PICKUP.value,
+                                  validate=ma.validate.OneOf([f.value for f in Fulfilment]))
+    delivery_fee = Money(load_default=0)
+    min_order = Money(load_default=0, metadata={"description": "the least subtotal a checkout accepts"})
+    opening_hours = ma.fields.List(
+        ma.fields.Nested(OpeningHoursSchema), load_default=list, validate=ma.validate.Length(max=50),
+        metadata={"description": "weekly hours in the store's time zone; none means always open"},
+    )
+    currency = ma.fields.String(dump_only=True)
+    status = ma.fields.String(dump_only=True)
+    suspended_reason = ma.fields.String(dump_only=True, allow_none=True)
+    rating = ma.fields.Float(dump_only=True, allow_none=True)
+    rating_count = ma.fields.Integer(dump_only=True)
+    created_at = ma.fields.AwareDateTime(dump_only=True)
+
+
+class StoreUpdateSchema(StoreSchema):
+    name = _text(1, 80)
+    licence_number = _text(1, 40)
+    contact_name = _text(1, 60)
+    contact_phone = ma.fields.String(validate=ma.validate.Regexp(r"^\+?[0-9 -]{5,20}$"))
+    categories = ma.fields.List(ma.fields.String(validate=_slug), validate=ma.validate.Length(min=1, max=10))
+    timezone = _text(1, 64)
+    fulfilment = ma.fields.String(validate=ma.validate.OneOf([f.value for f in Fulfilment]))
+    delivery_fee = Money()
+    min_order = Money()
+    opening_hours = ma.fields.List(ma.fields.Nested(OpeningHoursSchema), validate=ma.validate.Length(max=50))
+
+
+class PublicStoreSchema(ma.Schema):
+    """The store as residents see it (no licence, no personal contact)."""
+
+    id = ma.fields.Integer()
+    name = ma.fields.String()
+    categories = ma.fields.List(ma.fields.String())
+    description = ma.fields.String(allow_none=True)
+    address = ma.fields.String(allow_none=True)
+    timezone = ma.fields.String()
+    fulfilment = ma.fields.String()
+    delivery_fee = ma.fields.Integer()
+    min_order = ma.fields.Integer()
+    currency = ma.fields.String()
+    opening_hours = ma.fields.List(ma.fields.Nested(OpeningHoursSchema))
+    open_now = ma.fields.Boolean()
+    rating = ma.fields.Float(allow_none=True)
+    rating_count = ma.fields.Integer()
+
+
+class StorePersonSchema(ma.Schema):
+    id = ma.fields.Integer()
+    display_name = ma.fields.String()
+
+
+class StoreStaffSchema(ma.Schema):
+    id = ma.fields.Integer(dump_only=True)
+    store_id = ma.fields.Integer(dump_only=True)
+    login = ma.fields.String(load_only=True, required=True, validate=ma.validate.Length(min=1, max=254))
+    role = ma.fields.String(required=True, validate=ma.validate.OneOf([r.value for r in StaffRole]))
+    person = ma.fields.Nested(StorePersonSchema, attribute="user", dump_only=True)
+    created_at = ma.fields.AwareDateTime(dump_only=True)
+
+
+class ApplicationCreateSchema(ma.Schema):
+    community_id = Id(required=True)
+    message = _text(0, 500, allow_none=True)
+
+
+class ApplicationSchema(ma.Schema):
+    """A store's application to serve a community, and its standing there."""
+
+    id = ma.fields.Integer()
+    store_id = ma.fields.Integer()
+    community_id = ma.fields.Integer()
+    status = ma.fields.String()
+    message = ma.fields.String(allow_none=True)
+    reason = ma.fields.String(allow_none=True)
+    decided_at = ma.fields.AwareDateTime(allow_none=True)
+    created_at = ma.fields.AwareDateTime()
+
+
+class ApplicantSchema(ma.Schema):
+    id = ma.fields.Integer()
+    name = ma.fields.String()
+    licence_number = ma.fields.String()
+    contact_name = ma.fields.String()
+    contact_phone = ma.fields.String()
+    categories = ma.fields.List(ma.fields.String())
+    description = ma.fields.String(allow_none=True)
+    address = ma.fields.String(allow_none=True)
+    fulfilment = ma.fields.String()
+    status = ma.fields.String()
+
+
+class CommunityApplicationSchema(ApplicationSchema):
+    """What a community's managers see of an applicant: the business, to decide on it."""
+
+    store = ma.fields.Nested(ApplicantSchema)
+
+
+class ApplicationFilterSchema(ma.Schema):
+    status = ma.fields.String(validate=ma.validate.OneOf([s.value for s in ServiceStatus]))
+
+
+class StoreReasonSchema(ma.Schema):
+    reason = _text(1, 255, required=True)
+
+
+class StatementLineSchema(ma.Schema):
+    description = ma.fields.String()
+    amount = ma.fields.Integer()
+    occurred_at = ma.fields.AwareDateTime()
+
+
+class StorePayoutSchema(ma.Schema):
+    id = ma.fields.Integer()
+    amount = ma.fields.Integer()
+    currency = ma.fields.String()
+    created_at = ma.fields.AwareDateTime()
+    lines = ma.fields.List(ma.fields.Nested(StatementLineSchema))
+
+
+class SettlementSchema(ma.Schema):
+    store_id = ma.fields.Integer()
+    currency = ma.fields.String()
+    balance = ma.fields.Integer(metadata={"description": "owed to the store now, paid at the next settlement"})
+    payouts = ma.fields.List(ma.fields.Nested(StorePayoutSchema))

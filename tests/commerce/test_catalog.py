@@ -1,0 +1,135 @@
+"""Products with variants and stock; a community's catalog by category, filters, and search in 中文 and English."""
+import pytest
+
+from commerce.catalog.search import document, query_terms
+from tests.commerce.factories import CategoryFactory, product_of, store_serving
+from tests.conftest import bearer
+from tests.factories import CommunityFactory, resident_of
+
+
+@pytest.fixture
+def world(connection):
+    community = CommunityFactory()
+    store, owner = store_serving(community)
+    return community, store, owner, resident_of(community)
+
+
+def _names(response):
+    assert response.status_code == 200, response.json
+    return [p["name"] for p in response.json["items"]]
+
+
+def test_staff_add_a_product_with_variants_and_residents_see_it_once_published(client, world):
+    community, store, owner, resident = world
+    fruit = CategoryFactory(name="水果", name_en="Fruit")
+    body = {
+        "category_id": fruit.id, "name": "赣南脐橙", "description": "果肉细嫩 Navel oranges",
+        "images": ["https://img.example.cn/orange.jpg"],
+        "variants": [
+            {"sku": "QC-5", "name": "5斤装", "attributes": {"size": "5斤"}, "price": 3990, "stock": 20},
+            {"sku": "QC-10", "name": "10斤装", "attributes": {"size": "10斤"}, "price": 6990, "stock": 0},
+        ],
+    }
+    created = client.post(f"/api/stores/{store.id}/products", json=body, headers=bearer(owner.id))
+    assert created.status_code == 201, created.json
+    product = created.json
+    assert product["price_from"] == 3990 and product["published"] is False and product["in_stock"] is True
+    url = f"/api/communities/{community.id}/products/{product['id']}"
+    assert client.get(url, headers=bearer(resident.id)).status_code == 404
+
+    client.patch(f"/api/stores/{store.id}/products/{product['id']}", json={"published": True},
+                 headers=bearer(owner.id))
+    seen = client.get(url, headers=bearer(resident.id)).json
+    assert [v["sku"] for v in seen["variants"]] == ["QC-5", "QC-10"]
+    assert seen["variants"][0]["attributes"] == {"size": "5斤"} and seen["store"]["name"] == store.name
+
+    duplicate = client.post(f"/api/stores/{store.id}/products/{product['id']}/variants",
+                            json={"sku": "QC-5", "name": "x", "price": 1}, headers=bearer(owner.id))
+    assert duplicate.status_code == 409 and duplicate.json["code"] == "sku_taken"
+    variant_id = product["variants"][0]["id"]
+    cheaper = client.patch(f"/api/stores/{store.id}/variants/{variant_id}", json={"price": 2990, "stock": 0},
+                           headers=bearer(owner.id))
+    assert cheaper.json["price"] == 2990 and cheaper.json["stock"] == 0
+    again = client.get(url, headers=bearer(resident.id)).json
+    assert again["price_from"] == 2990 and again["in_stock"] is False
+
+
+def test_residents_browse_by_category_including_its_subcategories(client, world):
+    community, store, _owner, resident = world
+    food = CategoryFactory(name="食品", name_en="Food")
+    snacks = CategoryFactory(name="零食", name_en="Snacks", parent_id=food.id)
+    other = CategoryFactory(name="日用", name_en="Household")
+    product_of(store, name="大米", category=food)
+    product_of(store, name="薯片", category=snacks)
+    product_of(store, name="纸巾", category=other)
+    url = f"/api/communities/{community.id}/products"
+    assert sorted(_names(client.get(f"{url}?category_id={food.id}", headers=bearer(resident.id)))) == ["大米", "薯片"]
+    assert _names(client.get(f"{url}?category_id={snacks.id}", headers=bearer(resident.id))) == ["薯片"]
+
+
+def test_filters_by_price_and_stock_and_sorts_by_price(client, world):
+    community, store, _owner, resident = world
+    product_of(store, name="便宜货", price=500)
+    product_of(store, name="中价货", price=1500, stock=0)
+    product_of(store, name="高价货", price=5000)
+    url = f"/api/communities/{community.id}/products"
+    headers = bearer(resident.id)
+    assert _names(client.get(f"{url}?min_price=1000&max_price=6000&sort=price_asc", headers=headers)) == [
+        "中价货", "高价货"]
+    assert _names(client.get(f"{url}?in_stock=true&sort=price_desc", headers=headers)) == ["高价货", "便宜货"]
+
+
+def test_only_published_products_of_stores_serving_the_community_are_listed(client, world):
+    community, store, _owner, resident = world
+    elsewhere, _ = store_serving(CommunityFactory())
+    pending, _ = store_serving()
+    product_of(store, name="上架苹果")
+    product_of(store, name="下架苹果", published=False)
+    product_of(elsewhere, name="别处苹果")
+    product_of(pending, name="待审苹果")
+    assert _names(client.get(f"/api/communities/{community.id}/products?q=苹果", headers=bearer(resident.id))) == [
+        "上架苹果"]
+
+
+def test_chinese_search_ranks_name_matches_above_description_matches(client, world):
+    community, store, _owner, resident = world
+    product_of(store, name="苹果", description="当季")
+    product_of(store, name="果汁礼盒", description="用红富士苹果压榨")
+    product_of(store, name="红富士苹果 5斤装", description="脆甜多汁")
+    product_of(store, name="香蕉", description="进口")
+    url = f"/api/communities/{community.id}/products"
+    headers = bearer(resident.id)
+    assert _names(client.get(f"{url}?q=苹果", headers=headers)) == ["苹果", "红富士苹果 5斤装", "果汁礼盒"]
+    assert _names(client.get(f"{url}?q=红富士苹果", headers=headers)) == ["红富士苹果 5斤装", "果汁礼盒"]
+    assert _names(client.get(f"{url}?q=榴莲", headers=headers)) == []
+
+
+def test_english_search_matches_words_plurals_prefixes_and_full_width_letters(client, world):
+    community, store, _owner, resident = world
+    product_of(store, name="Fuji Apples", description="crisp")
+    product_of(store, name="苹果醋", description="Apple cider vinegar")
+    product_of(store, name="Orange juice", description="fresh")
+    url = f"/api/communities/{community.id}/products"
+    headers = bearer(resident.id)
+    assert _names(client.get(f"{url}?q=apple", headers=headers)) == ["Fuji Apples", "苹果醋"]
+    assert _names(client.get(f"{url}?q=APPL", headers=headers)) == ["Fuji Apples", "苹果醋"]
+    assert _names(client.get(f"{url}?q=\uff46\uff55\uff4a\uff49", headers=headers)) == ["Fuji Apples"]
+    assert _names(client.get(f"{url}?q=cider apple", headers=headers)) == ["苹果醋"]
+    assert _names(client.get(f"{url}?q=%25%25", headers=headers)) == []
+
+
+def test_the_query_finds_the_category_by_name_in_either_language(client, world):
+    community, store, _owner, resident = world
+    product_of(store, name="洗衣液", category=CategoryFactory(name="日用百货", name_en="Household"))
+    url = f"/api/communities/{community.id}/products"
+    assert _names(client.get(f"{url}?q=household", headers=bearer(resident.id))) == ["洗衣液"]
+    assert _names(client.get(f"{url}?q=日用", headers=bearer(resident.id))) == ["洗衣液"]
+
+
+def test_documents_and_queries_share_their_tokens():
+    doc = document("红富士 苹果", "Apples")
+    assert " 苹果 " in doc and " 士苹 " in doc and " apple " in doc and " 苹 " in doc
+    assert [t.token for t in query_terms("红富士苹果")] == ["红富", "富士", "士苹", "苹果"]
+    assert [(t.token, t.prefix) for t in query_terms("fresh apples")] == [("fresh", False), ("apple", True)]
+    assert [t.token for t in query_terms("米")] == ["米"]
+    assert query_terms("!!") == []

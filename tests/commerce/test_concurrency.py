@@ -1,0 +1,169 @@
+"""Real simultaneous checkouts on PostgreSQL: the last units, a coupon's total and per-resident limits and
+a service slot's places are never exceeded, however many residents race for them."""
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+from sqlalchemy import func, select
+
+from commerce.catalog.models import ServiceSlot, Variant
+from commerce.orders.models import Cart, CartLine, Coupon, CouponRedemption, Order, OrderLine
+from core.db import db
+from tests.commerce.factories import CouponFactory, product_of, slot_of, store_serving
+from tests.conftest import bearer
+from tests.factories import (
+    BuildingFactory,
+    CommunityFactory,
+    ResidencyFactory,
+    UnitFactory,
+    UserFactory,
+    current_session,
+    resident_of,
+)
+
+
+def _fire(app, requests):
+    """Sends every (url, body, user) at once, each from its own client and transaction."""
+    barrier = threading.Barrier(len(requests))
+
+    def send(request):
+        url, body, user = request
+        client = app.test_client()
+        barrier.wait()
+        return client.post(url, json=body, headers=bearer(user.id))
+
+    with ThreadPoolExecutor(max_workers=len(requests)) as pool:
+        return list(pool.map(send, requests))
+
+
+def _cart(user, store, community, variant, quantity=1, slot=None):
+    session = current_session()
+    cart = Cart(user_id=user.id, store_id=store.id, community_id=community.id)
+    cart.lines = [CartLine(variant_id=variant.id, quantity=quantity, slot_id=slot.id if slot else None)]
+    session.add(cart)
+    session.commit()
+
+
+def _scalar(app, query):
+    with app.app_context():
+        return db.session.scalar(query)
+
+
+def test_twenty_residents_racing_for_the_last_three_units_buy_exactly_three(app, committed):
+    community = CommunityFactory()
+    store, _ = store_serving(community)
+    product = product_of(store, name="限量月饼", price=8800, stock=3)
+    variant = product.variants[0]
+    racers = [resident_of(community) for _ in range(20)]
+    for user in racers:
+        _cart(user, store, community, variant)
+    url = f"/api/communities/{community.id}/stores/{store.id}/checkout"
+
+    responses = _fire(app, [(url, {"fulfilment": "pickup"}, user) for user in racers])
+
+    statuses = sorted(r.status_code for r in responses)
+    assert statuses == [201] * 3 + [409] * 17, statuses
+    assert {r.json["code"] for r in responses if r.status_code == 409} == {"out_of_stock"}
+    assert _scalar(app, select(Variant.stock).where(Variant.id == variant.id)) == 0
+    assert _scalar(app, select(func.sum(OrderLine.quantity)).where(OrderLine.variant_id == variant.id)) == 3
+
+
+def test_residents_buying_several_units_never_take_more_than_the_stock(app, committed):
+    community = CommunityFactory()
+    store, _ = store_serving(community)
+    product = product_of(store, name="土鸡蛋", price=100, stock=10)
+    variant = product.variants[0]
+    racers = [resident_of(community) for _ in range(12)]
+    for index, user in enumerate(racers):
+        _cart(user, store, community, variant, quantity=1 + index % 3)
+    url = f"/api/communities/{community.id}/stores/{store.id}/checkout"
+
+    responses = _fire(app, [(url, {"fulfilment": "pickup"}, user) for user in racers])
+
+    sold = _scalar(app, select(func.coalesce(func.sum(OrderLine.quantity), 0))
+                   .where(OrderLine.variant_id == variant.id))
+    left = _scalar(app, select(Variant.stock).where(Variant.id == variant.id))
+    assert sold + left == 10 and left >= 0
+    assert sold == sum(1 + i % 3 for i, r in enumerate(responses) if r.status_code == 201)
+    assert {r.status_code for r in responses} <= {201, 409}
+
+
+def test_a_coupon_with_a_total_limit_of_three_is_redeemed_exactly_three_times(app, committed):
+    community = CommunityFactory()
+    store, _ = store_serving(community)
+    product = product_of(store, name="大米", price=5000, stock=100)
+    coupon = CouponFactory(store=store, code="FIRST3", kind="fixed", value=1000, total_limit=3)
+    racers = [resident_of(community) for _ in range(12)]
+    for user in racers:
+        _cart(user, store, community, product.variants[0])
+    url = f"/api/communities/{community.id}/stores/{store.id}/checkout"
+
+    responses = _fire(app, [(url, {"fulfilment": "pickup", "coupon_code": "FIRST3"}, user) for user in racers])
+
+    statuses = sorted(r.status_code for r in responses)
+    assert statuses == [201] * 3 + [409] * 9, statuses
+    assert {r.json["code"] for r in responses if r.status_code == 409} == {"coupon_exhausted"}
+    assert {r.json["discount"] for r in responses if r.status_code == 201} == {1000}
+    assert _scalar(app, select(Coupon.redeemed).where(Coupon.id == coupon.id)) == 3
+    assert _scalar(app, select(func.count()).where(CouponRedemption.coupon_id == coupon.id)) == 3
+
+
+def test_one_resident_racing_checkouts_in_several_communities_keeps_to_the_per_resident_limit(app, committed):
+    communities = [CommunityFactory() for _ in range(8)]
+    store, _ = store_serving(*communities)
+    product = product_of(store, name="食用油", price=6000, stock=100)
+    CouponFactory(store=store, code="TWICE", kind="percent", value=20, per_resident_limit=2)
+    resident = UserFactory()
+    for community in communities:
+        ResidencyFactory(user=resident, unit=UnitFactory(building=BuildingFactory(community=community)))
+        _cart(resident, store, community, product.variants[0])
+    requests = [(f"/api/communities/{c.id}/stores/{store.id}/checkout",
+                 {"fulfilment": "pickup", "coupon_code": "TWICE"}, resident) for c in communities]
+
+    responses = _fire(app, requests)
+
+    statuses = sorted(r.status_code for r in responses)
+    assert statuses == [201] * 2 + [409] * 6, statuses
+    assert {r.json["code"] for r in responses if r.status_code == 409} == {"coupon_limit_reached"}
+    assert _scalar(app, select(func.count()).where(Order.user_id == resident.id)) == 2
+
+
+def test_a_service_slot_with_two_places_is_booked_exactly_twice(app, committed):
+    community = CommunityFactory()
+    store, _ = store_serving(community)
+    cleaning = product_of(store, name="日常保洁 2小时", price=12000, kind="service")
+    slot = slot_of(cleaning, capacity=2)
+    racers = [resident_of(community) for _ in range(10)]
+    for user in racers:
+        _cart(user, store, community, cleaning.variants[0], slot=slot)
+    url = f"/api/communities/{community.id}/stores/{store.id}/checkout"
+
+    responses = _fire(app, [(url, {"fulfilment": "pickup"}, user) for user in racers])
+
+    statuses = sorted(r.status_code for r in responses)
+    assert statuses == [201] * 2 + [409] * 8, statuses
+    assert {r.json["code"] for r in responses if r.status_code == 409} == {"slot_full"}
+    assert _scalar(app, select(ServiceSlot.booked).where(ServiceSlot.id == slot.id)) == 2
+
+
+def test_a_checkout_retried_many_times_at_once_with_one_key_makes_one_order(app, committed):
+    community = CommunityFactory()
+    store, _ = store_serving(community)
+    product = product_of(store, name="牛奶", price=600, stock=50)
+    resident = resident_of(community)
+    _cart(resident, store, community, product.variants[0], quantity=2)
+    url = f"/api/communities/{community.id}/stores/{store.id}/checkout"
+    barrier = threading.Barrier(8)
+
+    def send(_):
+        client = app.test_client()
+        barrier.wait()
+        return client.post(url, json={"fulfilment": "pickup"},
+                           headers={**bearer(resident.id), "Idempotency-Key": "flaky-network-checkout"})
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        responses = list(pool.map(send, range(8)))
+
+    assert {r.status_code for r in responses} <= {201, 409}, [r.json for r in responses]
+    assert len({r.json["id"] for r in responses if r.status_code == 201}) == 1
+    assert _scalar(app, select(func.count()).where(Order.user_id == resident.id)) == 1
+    assert _scalar(app, select(Variant.stock).where(Variant.id == product.variants[0].id)) == 48
