@@ -14,12 +14,15 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
+
+from payments.localstripe import start_localstripe
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -109,14 +112,39 @@ def _ms(value: str) -> float:
     return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
 
-def drive(wrk: str, url: str, headers: dict[str, str] | None = None) -> dict[str, float]:
-    command = [wrk, "-t2", f"-c{CONNECTIONS}", f"-d{DURATION}", "--latency", url]
+CHECKOUT_SCRIPT = """
+-- Each wrk thread is one resident with one connection: put a unit in the cart, check out, repeat.
+local tokens = {%s}
+local next_token = 1
+function setup(thread)
+  thread:set("token", tokens[next_token])
+  next_token = next_token + 1
+end
+local step, n = 0, 0
+function request()
+  step = step + 1
+  local headers = {["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. token}
+  if step %% 2 == 1 then
+    return wrk.format("PUT", "/api/communities/1/stores/1/cart/lines", headers, '{"variant_id": 1, "quantity": 1}')
+  end
+  n = n + 1
+  headers["Idempotency-Key"] = "bench-" .. token:sub(-12) .. "-" .. n
+  return wrk.format("POST", "/api/communities/1/stores/1/checkout", headers, '{"fulfilment": "pickup"}')
+end
+"""
+
+
+def drive(wrk: str, url: str, headers: dict[str, str] | None = None, *, script: str | None = None,
+          threads: int = 2, connections: str = CONNECTIONS) -> dict[str, float]:
+    command = [wrk, f"-t{threads}", f"-c{connections}", f"-d{DURATION}", "--latency", url]
+    if script:
+        command += ["-s", script]
     for name, value in (headers or {}).items():
         command += ["-H", f"{name}: {value}"]
     out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-    p50 = _ms(re.search(r"50%\s+(\S+)", out).group(1))
-    p99 = _ms(re.search(r"99%\s+(\S+)", out).group(1))
+    p50 = _ms(re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1))
+    p99 = _ms(re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1))
     non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
     return {"rps": rps, "p50": p50, "p99": p99, "errors": int(non2xx.group(1)) if non2xx else 0}
 
@@ -152,10 +180,32 @@ def scenarios(base: str) -> list[tuple[str, str, dict[str, str]]]:
     ]
 
 
+def checkout_script(base: str) -> str:
+    """Stock for the run (as the merchant) and the wrk script that drives cart + checkout."""
+    merchant = token(base, "merchant@demo.local")
+    request = urllib.request.Request(
+        base + "/api/stores/1/variants/1", data=json.dumps({"stock": 1_000_000}).encode(), method="PATCH",
+        headers={"Content-Type": "application/json", "Authorization": f"Bearer {merchant}"},
+    )
+    urllib.request.urlopen(request).read()
+    tokens = ", ".join(f'"{token(base, login)}"' for login in ("resident@demo.local", "resident2@demo.local"))
+    path = Path(tempfile.mkdtemp()) / "checkout.lua"
+    path.write_text(CHECKOUT_SCRIPT % tokens)
+    return str(path)
+
+
 def main() -> None:
     wrk = ensure_wrk()
     database_url = fresh_database()
-    env = app_env(database_url)
+    # Checkout creates PaymentIntents: localstripe serves them on loopback, in this process.
+    stripe = start_localstripe()
+    env = {
+        **app_env(database_url),
+        "STRIPE_API_KEY": "sk_test_bench",
+        "STRIPE_API_BASE": stripe.url,
+        "STRIPE_WEBHOOK_SECRET": "whsec_bench",
+        "STRIPE_CONNECT_FAKE": "true",
+    }
     subprocess.run([str(BIN / "alembic"), "upgrade", "head"], cwd=ROOT, env=env, check=True,
                    stdout=subprocess.DEVNULL)
     subprocess.run([str(BIN / "flask"), "--app", "app", "seed-demo"], cwd=ROOT, env=env, check=True,
@@ -173,6 +223,10 @@ def main() -> None:
         for name, path, headers in scenarios(base):
             drive(wrk, base + path, headers)  # warm-up: connections, caches
             rows.append((name, drive(wrk, base + path, headers), worker_peak_rss_kib(process.pid)))
+        script = checkout_script(base)
+        result = drive(wrk, base + "/", script=script, threads=2, connections="2")
+        rows.append(("PUT cart line + POST checkout (2 residents, 1 conn each)", result,
+                     worker_peak_rss_kib(process.pid)))
 
     print(f"\ngunicorn -w {WORKERS} (sync), wrk -t2 -c{CONNECTIONS} -d{DURATION}, on loopback\n")
     print(f"{'endpoint':<55} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'vs bare':>8} {'non-2xx':>8} "
