@@ -21,3 +21,23 @@ def assert_invalid(response, field: str | None = None) -> None:
     assert response.json["status"] == 422
     if field:
         assert field in response.json["errors"], response.json
+
+
+def fire_together(app, requests):
+    """Sends every (url, body, user) POST at once, each from its own client and transaction,
+    released together by a barrier; returns the responses in order."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from tests.conftest import bearer
+
+    barrier = threading.Barrier(len(requests))
+
+    def send(request):
+        url, body, user = request
+        client = app.test_client()
+        barrier.wait()
+        return client.post(url, json=body, headers=bearer(user.id))
+
+    with ThreadPoolExecutor(max_workers=len(requests)) as pool:
+        return list(pool.map(send, requests))

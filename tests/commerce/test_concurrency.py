@@ -19,20 +19,7 @@ from tests.factories import (
     current_session,
     resident_of,
 )
-
-
-def _fire(app, requests):
-    """Sends every (url, body, user) at once, each from its own client and transaction."""
-    barrier = threading.Barrier(len(requests))
-
-    def send(request):
-        url, body, user = request
-        client = app.test_client()
-        barrier.wait()
-        return client.post(url, json=body, headers=bearer(user.id))
-
-    with ThreadPoolExecutor(max_workers=len(requests)) as pool:
-        return list(pool.map(send, requests))
+from tests.helpers import fire_together as _fire
 
 
 def _cart(user, store, community, variant, quantity=1, slot=None):

@@ -1,29 +1,13 @@
 """Real simultaneous requests on PostgreSQL: a slot never takes more than its capacity and a
 household never more than its weekly limit, and a freed place goes to the wait list first."""
-import threading
-from concurrent.futures import ThreadPoolExecutor
 
 from sqlalchemy import func, select
 
 from community.bookings.models import HOLDS_PLACE, Booking
 from core.db import db
 from tests.community.bookings.factories import AmenityFactory, BookingFactory, household, iso, member_of, slot
-from tests.conftest import bearer
 from tests.factories import CommunityFactory, current_session
-
-
-def _fire(app, requests):
-    """Sends every (url, body, user) at once, each from its own client and transaction."""
-    barrier = threading.Barrier(len(requests))
-
-    def send(request):
-        url, body, user = request
-        client = app.test_client()
-        barrier.wait()
-        return client.post(url, json=body, headers=bearer(user.id))
-
-    with ThreadPoolExecutor(max_workers=len(requests)) as pool:
-        return list(pool.map(send, requests))
+from tests.helpers import fire_together as _fire
 
 
 def _holding(app, amenity_id, **where):
