@@ -23,6 +23,7 @@ from community.models import Community
 from core.models import utcnow
 from identity.service import find_user_by_login
 from payments import service as payments
+from payments.localstripe import embedded_stripe
 from payments.models import Payment
 
 log = logging.getLogger(__name__)
@@ -53,17 +54,6 @@ PRODUCTS = [
     ("snacks", "坚果礼盒", "Mixed nuts gift box", [("NUT-1", "750g", {"weight": "750g"}, 12800, 15)]),
     ("household", "洗衣液", "Laundry detergent", [("LDY-2", "2kg", {"size": "2kg"}, 3590, 40)]),
 ]
-
-
-def _payments_ready() -> None:
-    """Seeding pays its demo orders: with no Stripe key, through a localstripe in this process."""
-    config = current_app.config
-    if config.get("STRIPE_API_KEY"):
-        return
-    from payments.localstripe import start_localstripe
-
-    local = start_localstripe()
-    config.update(STRIPE_API_KEY="sk_test_localstripe", STRIPE_API_BASE=local.url, STRIPE_CONNECT_FAKE=True)
 
 
 def _pay(session: Session, payment_id: int) -> None:
@@ -110,7 +100,7 @@ def seed_demo(session: Session) -> None:
     session.commit()
     if session.scalar(select(Store.id).where(Store.name == FRUIT_STORE)) is not None:
         return
-    _payments_ready()
+    embedded_stripe(current_app._get_current_object())  # pays the demo orders when no key is set
 
     def actor(login: str):
         return community_queries.load_actor(session, find_user_by_login(session, login).id)

@@ -10,6 +10,7 @@ from flask.cli import AppGroup
 
 from core.db import db
 from payments.ledger import check_books
+from payments.localstripe import embedded_stripe
 
 log = logging.getLogger(__name__)
 ledger_cli = AppGroup("ledger", help="The double-entry ledger.")
@@ -29,14 +30,11 @@ def check_command() -> None:
 
 def use_localstripe_unless_configured(app: Flask, host: str, port: int) -> None:
     """`make run` with no STRIPE_API_KEY: serve localstripe on loopback and send its webhooks to us."""
-    if app.config.get("STRIPE_API_KEY"):
+    local = embedded_stripe(app)
+    if local is None:
         return
-    from payments.localstripe import start_localstripe
-
-    local = start_localstripe()
     secret = app.config.get("STRIPE_WEBHOOK_SECRET") or f"whsec_{secrets.token_hex(16)}"
-    app.config.update(STRIPE_API_KEY="sk_test_localstripe", STRIPE_API_BASE=local.url,
-                      STRIPE_WEBHOOK_SECRET=secret, STRIPE_CONNECT_FAKE=True)
+    app.config.update(STRIPE_WEBHOOK_SECRET=secret)
     reachable = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104 - comparing, not binding
     local.send_webhooks_to(f"http://{reachable}:{port}/api/payments/stripe/webhook", secret)
     log.warning("payments in TEST MODE: no STRIPE_API_KEY, using localstripe at %s (fake Connect payouts)", local.url)

@@ -2,11 +2,15 @@
 from __future__ import annotations
 
 import asyncio
+import pickle
 import threading
 import urllib.parse
 import urllib.request
 import warnings
 from dataclasses import dataclass
+from pathlib import Path
+
+from flask import Flask
 
 _RUNNING: list[LocalStripe] = []
 _LOCK = threading.Lock()
@@ -33,11 +37,37 @@ class LocalStripe:
             response.read()
 
 
-def start_localstripe(host: str = "127.0.0.1", port: int = 0) -> LocalStripe:
+def _keep_state(store: dict, state_file: Path | None) -> None:
+    """Where localstripe keeps its objects between processes: `state_file`, or nowhere.
+
+    Left alone it pickles its whole store to /tmp/localstripe.pickle on every write: a shared
+    path (tests, the bench and `make run` would overwrite one another's) and a cost that grows
+    with every object, which the bench's thousands of checkouts made quadratic.
+    """
+    if state_file is None:
+        store.dump_to_disk = lambda: None
+        return
+
+    def dump() -> None:
+        state_file.parent.mkdir(parents=True, exist_ok=True)
+        partial = state_file.with_suffix(".partial")
+        with partial.open("wb") as f:
+            pickle.dump(dict(store), f, protocol=pickle.HIGHEST_PROTOCOL)
+        partial.replace(state_file)  # a crash mid-write never leaves half a file
+
+    if state_file.exists():
+        with state_file.open("rb") as f:
+            dict.update(store, pickle.load(f))  # noqa: S301 - our own file, written by dump() above
+    store.dump_to_disk = dump
+
+
+def start_localstripe(host: str = "127.0.0.1", port: int = 0, *, state_file: Path | None = None) -> LocalStripe:
     """Serves localstripe's aiohttp app on `host` in a daemon thread; one per process.
 
     Its own command line binds every interface (`::`); serving the app object ourselves keeps it on
     loopback. Its state lives in the process (module globals), so a second call returns the first.
+    With `state_file` the state outlives the process (`make run`: the demo's payments, made by
+    `seed-demo`, are still there to refund when the server starts); without, it stays in memory.
     """
     with _LOCK:
         if _RUNNING:
@@ -48,6 +78,9 @@ def start_localstripe(host: str = "127.0.0.1", port: int = 0) -> LocalStripe:
             # Its routes are plain functions, which aiohttp deprecates; nothing for us to act on.
             warnings.simplefilter("ignore", DeprecationWarning)
             from localstripe import server
+            from localstripe.resources import store
+
+        _keep_state(store, state_file)
 
         loop = asyncio.new_event_loop()
         runner = web.AppRunner(server.app, access_log=None)
@@ -76,3 +109,16 @@ def start_localstripe(host: str = "127.0.0.1", port: int = 0) -> LocalStripe:
         running = LocalStripe(url=f"http://{host}:{bound[0][1]}")
         _RUNNING.append(running)
         return running
+
+
+def embedded_stripe(app: Flask) -> LocalStripe | None:
+    """With no STRIPE_API_KEY: localstripe on loopback, in test mode, keeping its state in instance/.
+
+    `seed-demo` and `serve` are two processes under `make run`; the state file lets the server
+    refund and reconcile the payments the seed made. Returns None when a real key is configured.
+    """
+    if app.config.get("STRIPE_API_KEY"):
+        return None
+    local = start_localstripe(state_file=Path(app.instance_path) / "localstripe.pickle")
+    app.config.update(STRIPE_API_KEY="sk_test_localstripe", STRIPE_API_BASE=local.url, STRIPE_CONNECT_FAKE=True)
+    return local
