@@ -24,7 +24,9 @@ from core.auth import current_actor
 from core.db import db
 from core.idempotency import idempotent
 from core.models import utcnow
-from core.pagination import PageArgs, page_of, paginate
+from core.pagination import PageArgs, page_of, paginate, windowed
+
+CatalogPageArgs = windowed(queries.CATALOG_WINDOW)
 
 
 @blp.route("/commerce/categories")
@@ -143,13 +145,16 @@ class StoreSlotDetail(MethodView):
 @blp.route("/communities/<int:community_id>/products")
 class Catalog(MethodView):
     @blp.arguments(CatalogFilterSchema, location="query")
-    @blp.arguments(PageArgs, location="query", as_kwargs=True)
+    @blp.arguments(CatalogPageArgs, location="query", as_kwargs=True)
     @blp.response(200, page_of(CatalogItemSchema))
     @blp.errors(401, 404, 422)
     def get(self, args, community_id, **page):
-        """Browse and search the community's catalog: by category, text (中文 or English), price, stock"""
+        """Browse and search the community's catalog: by category, text (中文 or English), price, stock
+
+        `total` counts up to 1,000 matches (`total_exact` false beyond); pages reach the first 10,000.
+        """
         query = queries.catalog(db.session, current_actor(), community_id, **args)
-        return paginate(db.session, query, page)
+        return paginate(db.session, query, page, count_limit=queries.CATALOG_COUNT_LIMIT)
 
 
 @blp.route("/communities/<int:community_id>/products/<int:product_id>")

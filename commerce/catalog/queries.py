@@ -5,7 +5,7 @@ import functools
 import operator
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Select, case, exists, false, func, literal, or_, select
+from sqlalchemy import ColumnElement, Select, case, false, func, literal, select
 from sqlalchemy.orm import Session
 
 from commerce.catalog.models import Category, Product, ProductKind, ServiceSlot, Variant
@@ -20,6 +20,9 @@ from core.models import utcnow
 # bonus for the whole query appearing in the name as typed, and for it being the whole name.
 # Ties go to the shorter name, which is more about what was asked.
 NAME_WEIGHT, OTHER_WEIGHT, PHRASE_BONUS, EXACT_BONUS = 3, 1, 5, 5
+# A community's catalog counts its matches up to this many, and is paged through this far (see
+# core/pagination.py): exact totals of 100,000 products cost more than the page itself.
+CATALOG_COUNT_LIMIT, CATALOG_WINDOW = 1_000, 10_000
 
 
 def categories() -> Select:
@@ -71,17 +74,29 @@ def _matches(q: str) -> list[ColumnElement[bool]]:
 def _relevance(q: str) -> ColumnElement[int]:
     terms = query_terms(q)
     per_term = [case((Product.name_text.like(t.pattern()), NAME_WEIGHT), else_=OTHER_WEIGHT) for t in terms]
-    phrase = q.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    bonus = case((Product.name.ilike(f"%{phrase}%", escape="\\"), PHRASE_BONUS), else_=0)
-    exact = case((func.lower(Product.name) == q.strip().lower(), EXACT_BONUS), else_=0)
+    typed = q.strip().lower()
+    phrase = typed.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    # lower() then LIKE, not ILIKE: the same answer at a fraction of the cost on CJK text.
+    name = func.lower(Product.name)
+    bonus = case((name.like(f"%{phrase}%", escape="\\"), PHRASE_BONUS), else_=0)
+    exact = case((name == typed, EXACT_BONUS), else_=0)
     return functools.reduce(operator.add, per_term, literal(0)) + bonus + exact
 
 
 def _in_stock(now: datetime) -> ColumnElement[bool]:
-    goods = exists().where(Variant.product_id == Product.id, Variant.active.is_(True), Variant.stock > 0)
-    service = exists().where(ServiceSlot.product_id == Product.id, ServiceSlot.starts_at > now,
-                             ServiceSlot.booked < ServiceSlot.capacity)
-    return or_(Product.kind == ProductKind.GOODS, service) & or_(Product.kind == ProductKind.SERVICE, goods)
+    """Goods with a unit in an active variant; services with a place in a future slot.
+
+    Written as scalar subqueries on purpose: PostgreSQL runs an EXISTS under OR/CASE as a hashed
+    subplan, hashing every variant of the platform on each request (~20 ms at 100,000), where a
+    correlated scalar subquery probes the variant index only for the rows the page and the capped
+    count visit (~20 and ~1,000 probes).
+    """
+    most_units = (select(func.max(Variant.stock)).where(Variant.product_id == Product.id, Variant.active.is_(True))
+                  .correlate(Product).scalar_subquery())
+    most_places = (select(func.max(ServiceSlot.capacity - ServiceSlot.booked))
+                   .where(ServiceSlot.product_id == Product.id, ServiceSlot.starts_at > now)
+                   .correlate(Product).scalar_subquery())
+    return case((Product.kind == ProductKind.GOODS, most_units > 0), else_=most_places > 0)
 
 
 def catalog(

@@ -2,9 +2,9 @@
 import pytest
 
 from commerce.catalog.search import document, query_terms
-from tests.commerce.factories import CategoryFactory, product_of, store_serving
+from tests.commerce.factories import CategoryFactory, product_of, slot_of, store_serving
 from tests.conftest import bearer
-from tests.factories import CommunityFactory, resident_of
+from tests.factories import CommunityFactory, current_session, resident_of
 
 
 @pytest.fixture
@@ -79,6 +79,28 @@ def test_filters_by_price_and_stock_and_sorts_by_price(client, world):
     assert _names(client.get(f"{url}?in_stock=true&sort=price_desc", headers=headers)) == ["高价货", "便宜货"]
 
 
+
+def test_in_stock_means_units_of_an_active_variant_or_a_place_in_a_future_slot(client, world):
+    community, store, _owner, resident = world
+    product_of(store, name="有货", variants=[{"name": "小", "price": 100, "stock": 0},
+                                          {"name": "大", "price": 200, "stock": 3}])
+    retired = product_of(store, name="下架规格有货", stock=5)
+    retired.variants[0].active = False
+    product_of(store, name="售罄", stock=0)
+    cleaning = product_of(store, name="保洁服务", kind="service", stock=0)
+    slot_of(cleaning, capacity=2, booked=1)
+    repair = product_of(store, name="维修服务", kind="service", stock=0)
+    slot_of(repair, capacity=1, booked=1)
+    slot_of(repair, hours_ahead=-2, capacity=3)  # places left, but it has begun
+    product_of(store, name="无时段服务", kind="service", stock=0)
+    current_session().commit()
+    url = f"/api/communities/{community.id}/products"
+
+    listed = _names(client.get(f"{url}?in_stock=true", headers=bearer(resident.id)))
+
+    assert sorted(listed) == ["保洁服务", "有货"]
+    assert len(_names(client.get(url, headers=bearer(resident.id)))) == 6
+
 def test_only_published_products_of_stores_serving_the_community_are_listed(client, world):
     community, store, _owner, resident = world
     elsewhere, _ = store_serving(CommunityFactory())
@@ -133,3 +155,16 @@ def test_documents_and_queries_share_their_tokens():
     assert [(t.token, t.prefix) for t in query_terms("fresh apples")] == [("fresh", False), ("apple", True)]
     assert [t.token for t in query_terms("米")] == ["米"]
     assert query_terms("!!") == []
+
+
+def test_the_catalog_counts_exactly_below_its_limit_and_pages_only_through_its_window(client, world):
+    community, store, _owner, resident = world
+    for name in ("一", "二", "三"):
+        product_of(store, name=name)
+    url = f"/api/communities/{community.id}/products"
+
+    page = client.get(f"{url}?page_size=2", headers=bearer(resident.id)).json
+    assert (page["total"], page["total_exact"], len(page["items"])) == (3, True, 2)
+    assert client.get(f"{url}?page=100&page_size=100", headers=bearer(resident.id)).status_code == 200
+    too_deep = client.get(f"{url}?page=101&page_size=100", headers=bearer(resident.id))
+    assert too_deep.status_code == 422 and "page" in too_deep.json["errors"]
