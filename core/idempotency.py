@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import logging
 from datetime import datetime, timedelta
 
 from flask import Response, current_app, make_response, request
 from sqlalchemy import Integer, LargeBinary, String, delete
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.auth import current_actor
@@ -25,6 +26,8 @@ from core.models import Base, created_at, utcnow
 HEADER = "Idempotency-Key"
 # A request that claimed a key and never finished (its process died) frees it after this.
 STALE_AFTER = timedelta(minutes=2)
+
+log = logging.getLogger(__name__)
 
 
 class IdempotencyRecord(Base):
@@ -70,6 +73,20 @@ def _replay(record: IdempotencyRecord) -> Response:
     return response
 
 
+def _release_claim(session, user_id: int, key: str) -> None:
+    """A failed request leaves its key free for the retry. A use case that failed after committing
+    part of its work (checkout: the reservation, then Stripe failed) committed the claim with it."""
+    try:
+        session.rollback()
+        session.execute(delete(IdempotencyRecord).where(
+            IdempotencyRecord.user_id == user_id, IdempotencyRecord.key == key,
+            IdempotencyRecord.status_code.is_(None)))
+        session.commit()
+    except SQLAlchemyError:  # the database itself failed: the claim goes stale instead (STALE_AFTER)
+        session.rollback()
+        log.exception("could not release the idempotency key")
+
+
 def idempotent(view):
     """Decorates a view (outermost, above flask-smorest's decorators) that creates things."""
 
@@ -100,8 +117,13 @@ def idempotent(view):
         except IntegrityError:
             session.rollback()
             raise RequestInProgress() from None
-        response = make_response(view(*args, **kwargs))
+        try:
+            response = make_response(view(*args, **kwargs))
+        except Exception:
+            _release_claim(session, actor.user_id, key)
+            raise
         if response.status_code >= 500:
+            _release_claim(session, actor.user_id, key)
             return response
         stored = session.get(IdempotencyRecord, (actor.user_id, key))
         if stored is None:  # the use case rolled back (a 4xx): let the client try again

@@ -1,10 +1,10 @@
 """Use cases of payments: PaymentIntents, capture, cancel, refunds, webhooks, reconciliation,
 commission and settlement.
 
-The contract for higher floors (`start_payment`, `capture_payment`, `cancel_payment`,
-`refund_payment`, `commission_for`, `register_payout_account`) takes no actor and does not
-commit: the calling use case checks its own policy and commits once. The rest are this floor's
-own use cases and jobs, and commit.
+The contract for higher floors (`record_payment` then `request_intent`, or `start_payment`;
+`capture_payment`, `cancel_payment`, `refund_payment`, `commission_for`,
+`register_payout_account`) takes no actor and does not commit: the calling use case checks its
+own policy and commits. The rest are this floor's own use cases and jobs, and commit.
 
 A payment only moves forward (`_NEXT`): a late or repeated webhook cannot take it back, so a
 `payment_intent.succeeded` that arrives after the refund leaves it refunded.
@@ -188,7 +188,7 @@ def method_types(configured: list[str], capture_method: str) -> list[str]:
     return list(configured)
 
 
-def start_payment(
+def record_payment(
     session: Session,
     *,
     reference: str,
@@ -201,11 +201,10 @@ def start_payment(
     payee: str | None = None,
     store_category: str | None = None,
 ) -> Payment:
-    """Records a Payment and creates its Stripe PaymentIntent for `amount` (computed by the caller).
+    """Records a pending Payment of `amount` (computed by the caller), without calling Stripe yet.
 
-    Does not commit (flushes to get the id). Calls Stripe: creates the PaymentIntent with the
-    idempotency key `payment:<id>:create`. Returns the payment with `client_secret` (for the
-    mobile client to confirm) and `stripe_payment_intent_id`.
+    Does not commit (flushes to get the id). The caller commits what it reserved for the payment,
+    then calls `request_intent`: Stripe is never called while the caller holds its row locks.
     `reference` names what is paid ("order:42", "groupjoin:7"); `payee` who is owed the money
     ("store:3"; None means the platform itself); `store_category` picks the commission rates,
     which are fixed now. `capture_method` is "automatic" or "manual" (hold now, `capture_payment`
@@ -233,15 +232,31 @@ def start_payment(
     session.add(payment)
     # flush: the PaymentIntent's idempotency key is derived from the payment's id
     session.flush()
+    return payment
+
+
+def request_intent(session: Session, payment_id: int) -> Payment:
+    """Creates the Stripe PaymentIntent of a recorded payment.
+
+    Does not commit. Calls Stripe (key `payment:<id>:create`, so a retry gets the same intent).
+    Returns the payment with `client_secret` (for the mobile client to confirm) and
+    `stripe_payment_intent_id`. Raises PaymentProviderError (502) if Stripe refuses or is down.
+    """
+    payment = session.get(Payment, payment_id)
     intent = gateway().create_intent(
-        amount=amount, currency=currency, capture_method=capture_method,
-        payment_method_types=method_types(current_app.config["PAYMENT_METHOD_TYPES"], capture_method),
-        metadata={"payment_id": str(payment.id), "reference": reference, "description": description},
+        amount=payment.amount, currency=payment.currency, capture_method=payment.capture_method,
+        payment_method_types=method_types(current_app.config["PAYMENT_METHOD_TYPES"], payment.capture_method),
+        metadata={"payment_id": str(payment.id), "reference": payment.reference, "description": payment.description},
         key=f"payment:{payment.id}:create",
     )
     payment.stripe_payment_intent_id = intent["id"]
     payment.client_secret = intent["client_secret"]
     return payment
+
+
+def start_payment(session: Session, **payment: Any) -> Payment:
+    """`record_payment` and `request_intent` in one go, for callers that hold no contended lock."""
+    return request_intent(session, record_payment(session, **payment).id)
 
 
 def capture_payment(session: Session, payment_id: int, *, amount: int | None = None) -> Payment:
@@ -275,7 +290,10 @@ def cancel_payment(session: Session, payment_id: int) -> Payment:
         return payment
     if payment.status not in _OPEN:
         raise PaymentNotCancelable()
-    gateway().cancel_intent(payment.stripe_payment_intent_id, key=f"payment:{payment.id}:cancel")
+    if payment.stripe_payment_intent_id is not None:
+        # Without an intent id (Stripe failed or never answered) nobody holds a client secret: an
+        # intent Stripe may have made can never be confirmed, so there is nothing to cancel there.
+        gateway().cancel_intent(payment.stripe_payment_intent_id, key=f"payment:{payment.id}:cancel")
     _move(session, payment, PaymentStatus.CANCELED)
     return payment
 

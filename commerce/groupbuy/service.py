@@ -38,6 +38,7 @@ from identity.models import User
 from identity.service import find_user_by_login
 from payments import ledger
 from payments import service as payments
+from payments.errors import PaymentProviderError
 
 kinds.register("group_deal.succeeded", title=N_("Group deal %(deal)s is on"),
                body=N_("Enough neighbours joined: %(amount)s was charged. Collect it at %(point)s with code %(code)s "
@@ -127,8 +128,9 @@ def join_deal(session: Session, actor: Actor, community_id: int, deal_id: int, *
               now: datetime | None = None) -> GroupJoin:
     """A resident joins by authorising the payment (a hold; nothing is taken before the cut-off).
 
-    Commits. Reserves the units; calls Stripe (a manual-capture PaymentIntent whose `client_secret`
-    the app confirms). The join counts once Stripe reports the hold.
+    Commits twice: the join with its units reserved, then, after calling Stripe (a manual-capture
+    PaymentIntent whose `client_secret` the app confirms), the secret. If Stripe fails the join
+    ends and its units come back (502). The join counts once Stripe reports the hold.
     """
     now = now or utcnow()
     deal = queries.get_community_deal(session, actor, community_id, deal_id)
@@ -155,12 +157,24 @@ def join_deal(session: Session, actor: Actor, community_id: int, deal_id: int, *
     # flush: the payment's reference names the join
     session.flush()
     store = session.get(Store, deal.store_id)
-    payment = payments.start_payment(
+    payment = payments.record_payment(
         session, reference=f"groupjoin:{join.id}", payer_user_id=actor.user_id, community_id=community_id,
         amount=join.amount, currency=deal.currency, capture_method="manual", description=deal.title[:200],
         payee=f"store:{deal.store_id}", store_category=store.category,
     )
-    join.payment_id, join.client_secret = payment.id, payment.client_secret
+    join.payment_id = payment.id
+    # Committed before Stripe is called: the deal's row (every join of the deal takes its lock)
+    # and the stock are free again while Stripe answers.
+    session.commit()
+    try:
+        payment = payments.request_intent(session, join.payment_id)
+    except PaymentProviderError:
+        session.rollback()
+        payments.cancel_payment(session, join.payment_id)
+        _end_join_if_live(session, join.id)
+        session.commit()
+        raise
+    join.client_secret = payment.client_secret
     session.commit()
     return join
 
@@ -176,9 +190,7 @@ def leave_deal(session: Session, actor: Actor, community_id: int, deal_id: int, 
         raise JoinNotCancellable()
     if join.payment_id is not None:
         payments.cancel_payment(session, join.payment_id)
-    join = _lock_join(session, join.id)
-    if join.status in (JoinStatus.PENDING, JoinStatus.AUTHORIZED):
-        _end_join(session, join)
+    join = _end_join_if_live(session, join.id)
     session.commit()
     return join
 
@@ -194,6 +206,14 @@ def cancel_deal(session: Session, actor: Actor, store_id: int, deal_id: int) -> 
 def _lock_join(session: Session, join_id: int) -> GroupJoin:
     return session.scalar(select(GroupJoin).where(GroupJoin.id == join_id).with_for_update()
                           .execution_options(populate_existing=True))
+
+
+def _end_join_if_live(session: Session, join_id: int) -> GroupJoin:
+    """Ends a join whose payment was cancelled, unless the payment's event already has."""
+    join = _lock_join(session, join_id)
+    if join.status in (JoinStatus.PENDING, JoinStatus.AUTHORIZED):
+        _end_join(session, join)
+    return join
 
 
 def _end_join(session: Session, join: GroupJoin) -> None:

@@ -1,4 +1,4 @@
-"""Use cases of carts, checkout, coupons, orders, refunds and reviews. Each commits once.
+"""Use cases of carts, checkout, coupons, orders, refunds and reviews. Each commits once but checkout.
 
 Contention is settled per case, always in the same order (cart, coupon, variants and slots by
 id, then the payment) so that two checkouts never wait on each other in a circle:
@@ -11,8 +11,11 @@ id, then the payment) so that two checkouts never wait on each other in a circle
   `Idempotency-Key` on the request makes a retried checkout return the first order.
 - An order's own steps lock its row; the payment's events (which lock the payment first) and
   the expiry job (which cancels the payment first) reach the order after the payment.
-The PaymentIntent is created inside the checkout transaction, after the stock is reserved: a
-checkout that fails leaves no order and no reservation, only an intent nobody can pay.
+Checkout commits twice: the reservation (order, stock, coupon, a pending payment), then the
+PaymentIntent's client secret, so no row lock is held while Stripe answers. If Stripe fails, the
+order is cancelled, the reservation returned and the cart restored (the request is a 502 that the
+client may retry with the same Idempotency-Key); if the process dies in between, the order has no
+client secret, nobody can pay it, and the expiry job returns its stock.
 """
 from __future__ import annotations
 
@@ -74,6 +77,7 @@ from core.policy import require
 from identity.models import User
 from payments import ledger
 from payments import service as payments
+from payments.errors import PaymentProviderError
 
 log = logging.getLogger(__name__)
 
@@ -405,16 +409,46 @@ def checkout(session: Session, actor: Actor, community_id: int, store_id: int, *
     session.delete(cart)
     order.client_secret = None
     if order.total > 0:
-        payment = payments.start_payment(
+        payment = payments.record_payment(
             session, reference=f"order:{order.id}", payer_user_id=actor.user_id, community_id=community_id,
             amount=order.total, currency=order.currency, description=f"{store.name} #{order.id}",
             payee=f"store:{store.id}", store_category=store.category,
         )
-        order.payment_id, order.client_secret = payment.id, payment.client_secret
+        order.payment_id = payment.id
     else:
         mark_paid(session, order, now)
+    # The reservation is committed before Stripe is called: the stock, slot and coupon rows are
+    # free again while Stripe answers, so other checkouts of the same goods do not queue behind it.
     session.commit()
+    if order.payment_id is not None:
+        _open_intent(session, order)
     return order
+
+
+def _open_intent(session: Session, order: Order) -> None:
+    """Asks Stripe for the order's PaymentIntent; if Stripe fails, the checkout is undone. Commits."""
+    try:
+        payment = payments.request_intent(session, order.payment_id)
+    except PaymentProviderError:
+        session.rollback()
+        _end_unpaid(session, order.id, reason="payment provider unavailable", actor_user_id=None)
+        _restore_cart(session, order)
+        session.commit()
+        raise
+    order.client_secret = payment.client_secret
+    session.commit()
+
+
+def _restore_cart(session: Session, order: Order) -> None:
+    """Puts an undone checkout's lines back in the resident's cart, so trying again is one tap."""
+    cart = session.scalar(select(Cart).where(Cart.user_id == order.user_id, Cart.store_id == order.store_id,
+                                             Cart.community_id == order.community_id))
+    if cart is None:
+        cart = Cart(user_id=order.user_id, store_id=order.store_id, community_id=order.community_id)
+        session.add(cart)
+    kept = {(line.variant_id, line.slot_id) for line in cart.lines}
+    cart.lines.extend(CartLine(variant_id=line.variant_id, slot_id=line.slot_id, quantity=line.quantity)
+                      for line in order.lines if (line.variant_id, line.slot_id) not in kept)
 
 
 # Payment outcomes (called by commerce/orders/events.py inside payments' transaction) ----------
@@ -723,13 +757,20 @@ def expire_order(session: Session, order_id: int, now: datetime) -> str:
     order = session.get(Order, order_id)
     if order is None or order.status != OrderStatus.AWAITING_PAYMENT:
         return "skipped"
-    if order.payment_id is not None:
-        _cancel_payment(session, order.payment_id, reason="expired", actor_user_id=None)
-    order = lock_order(session, order_id)
-    if order.status == OrderStatus.AWAITING_PAYMENT:
-        cancel_unpaid(session, order, reason="expired")
+    order = _end_unpaid(session, order_id, reason="expired", actor_user_id=None)
     session.commit()
     return order.status
+
+
+def _end_unpaid(session: Session, order_id: int, *, reason: str, actor_user_id: int | None) -> Order:
+    """Cancels an unpaid order's payment, then the order if its payment's event has not. Does not commit."""
+    order = session.get(Order, order_id)
+    if order.payment_id is not None:
+        _cancel_payment(session, order.payment_id, reason=reason, actor_user_id=actor_user_id)
+    order = lock_order(session, order_id)
+    if order.status == OrderStatus.AWAITING_PAYMENT:
+        cancel_unpaid(session, order, reason=reason, actor_user_id=actor_user_id)
+    return order
 
 
 def delivered_orders_due(session: Session, now: datetime, limit: int = 500) -> list[int]:

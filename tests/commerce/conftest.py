@@ -1,6 +1,8 @@
 """Commerce tests pay through the real stripe SDK on localstripe, and deliver Stripe's webhooks."""
 from __future__ import annotations
 
+import socket
+
 import pytest
 import stripe
 
@@ -30,3 +32,32 @@ def pay(client, stripe_client: stripe.StripeClient, payment_id: int, *, card: st
     assert response.status_code == 200, response.json
     current_session().expire_all()
     return intent
+
+
+@pytest.fixture
+def stripe_down(app):
+    """Stripe unreachable for this test: the real SDK aimed at a loopback port nobody listens on.
+
+    `down()` cuts it off, `back()` restores localstripe, as an outage and its end would.
+    """
+    from payments.gateway import _EXTENSION, StripeGateway
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    working = app.extensions.get(_EXTENSION)
+    unreachable = StripeGateway(stripe.StripeClient("sk_test_linli", base_addresses={"api": dead},
+                                                    max_network_retries=0))
+
+    class Outage:
+        def down(self) -> None:
+            app.extensions[_EXTENSION] = unreachable
+
+        def back(self) -> None:
+            app.extensions.pop(_EXTENSION, None)
+            if working is not None:
+                app.extensions[_EXTENSION] = working
+
+    outage = Outage()
+    yield outage
+    outage.back()

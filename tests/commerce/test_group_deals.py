@@ -190,3 +190,21 @@ def test_a_deal_needs_a_community_the_store_serves_and_a_future_cut_off(client, 
     assert response.status_code == 409 and response.json["code"] == "store_not_serving"
     past = {**body, "community_id": _community.id, "cut_off_at": (utcnow() - timedelta(hours=1)).isoformat()}
     assert client.post(f"/api/stores/{store.id}/group-deals", json=past, headers=bearer(owner.id)).status_code == 422
+
+
+def test_when_stripe_fails_a_join_ends_and_its_units_come_back(client, world, stripe_down):
+    community, _store, _owner, product, _host, _point = world
+    deal = _deal(client, world)
+    resident = resident_of(community)
+    url = f"/api/communities/{community.id}/group-deals/{deal['id']}/joins"
+
+    stripe_down.down()
+    failed = client.post(url, json={"quantity": 2}, headers=bearer(resident.id))
+    assert failed.status_code == 502 and failed.json["code"] == "payment_provider_error"
+    ended = current_session().scalars(select(GroupJoin).where(GroupJoin.user_id == resident.id)).one()
+    assert ended.status == "cancelled" and current_session().get(Payment, ended.payment_id).status == "canceled"
+    assert _stock(product) == 20
+
+    stripe_down.back()
+    joined = _join(client, community, deal, resident, quantity=2)
+    assert joined["client_secret"] and _stock(product) == 18

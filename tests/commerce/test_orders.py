@@ -149,6 +149,33 @@ def test_one_checkout_with_an_idempotency_key_makes_one_order_however_often_it_i
     assert _stock(apples.variants[0].id) == 9
 
 
+
+def test_when_stripe_fails_the_checkout_is_undone_and_the_same_key_can_try_again(client, world, stripe_down):
+    community, store, _owner, apples, _pears, resident = world
+    coupon = CouponFactory(store=store, code="ONCE", kind="fixed", value=100, total_limit=1)
+    _add(client, community, store, resident, apples.variants[0].id, 3)
+    headers = {**bearer(resident.id), "Idempotency-Key": "checkout-outage"}
+    url = f"{_base(community, store)}/checkout"
+    body = {"fulfilment": "pickup", "coupon_code": "ONCE"}
+
+    stripe_down.down()
+    failed = client.post(url, json=body, headers=headers)
+    assert failed.status_code == 502 and failed.json["code"] == "payment_provider_error"
+    undone = current_session().scalars(select(Order).where(Order.user_id == resident.id)).one()
+    assert (undone.status, undone.cancel_reason) == ("cancelled", "payment provider unavailable")
+    assert current_session().get(Payment, undone.payment_id).status == "canceled"
+    assert _stock(apples.variants[0].id) == 10
+    assert current_session().get(Coupon, coupon.id).redeemed == 0
+    cart = client.get(f"{_base(community, store)}/cart", headers=bearer(resident.id)).json
+    assert [(line["variant_id"], line["quantity"]) for line in cart["lines"]] == [(apples.variants[0].id, 3)]
+
+    stripe_down.back()
+    retried = client.post(url, json=body, headers=headers)
+    assert retried.status_code == 201 and "Idempotent-Replayed" not in retried.headers
+    assert retried.json["client_secret"] and retried.json["discount"] == 100
+    assert _stock(apples.variants[0].id) == 7
+    assert ledger.check_books(current_session()).problems == []
+
 def test_an_unpaid_order_expires_through_the_job_and_returns_its_stock_and_coupon(app, client, world):
     community, store, _owner, apples, _pears, resident = world
     coupon = CouponFactory(store=store, code="ONCE", kind="fixed", value=100, total_limit=1)
