@@ -33,6 +33,7 @@ DURATION = os.environ.get("BENCH_DURATION", "10s")
 CONNECTIONS = os.environ.get("BENCH_CONNECTIONS", "16")
 WORKERS = "2"
 CATALOG_SIZE = int(os.environ.get("BENCH_CATALOG_SIZE", "100000"))
+ONLY = os.environ.get("BENCH_ONLY", "")  # run only the rows whose name contains this
 
 
 def ensure_wrk() -> str:
@@ -114,22 +115,40 @@ def _ms(value: str) -> float:
 
 CHECKOUT_SCRIPT = """
 -- Each wrk thread is one resident with one connection: put a unit in the cart, check out, repeat.
+-- The next request follows the last response, not a counter: wrk calls request() once before
+-- the run to inspect it, which would otherwise skip the first cart line.
 local tokens = {%s}
 local next_token = 1
+local threads = {}
 function setup(thread)
   thread:set("token", tokens[next_token])
   next_token = next_token + 1
+  table.insert(threads, thread)
 end
-local step, n = 0, 0
+local put_next, n = true, 0
 function request()
-  step = step + 1
   local headers = {["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. token}
-  if step %% 2 == 1 then
+  if put_next then
     return wrk.format("PUT", "/api/communities/1/stores/1/cart/lines", headers, '{"variant_id": 1, "quantity": 1}')
   end
   n = n + 1
   headers["Idempotency-Key"] = "bench-" .. token:sub(-12) .. "-" .. n
   return wrk.format("POST", "/api/communities/1/stores/1/checkout", headers, '{"fulfilment": "pickup"}')
+end
+-- What failed, and why: the first responses that were not 2xx, printed at the end.
+failures = ""
+function response(status, headers, body)
+  if status >= 300 and #failures < 2000 then
+    local what = put_next and "cart PUT" or "checkout"
+    local text = string.sub(body or "", 1, 300):gsub("%%s+", " ")
+    failures = failures .. "FAILED " .. status .. " " .. what .. " " .. text .. "\\n"
+  end
+  put_next = not put_next
+end
+function done(summary, latency, requests)
+  for _, thread in ipairs(threads) do
+    io.write(thread:get("failures") or "")
+  end
 end
 """
 
@@ -141,11 +160,16 @@ def drive(wrk: str, url: str, headers: dict[str, str] | None = None, *, script: 
         command += ["-s", script]
     for name, value in (headers or {}).items():
         command += ["-H", f"{name}: {value}"]
-    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    run = subprocess.run(command, capture_output=True, text=True, check=True)
+    if run.stderr.strip():  # wrk reports a broken script here and then runs plain GETs instead
+        sys.exit(f"wrk: {run.stderr.strip()}")
+    out = run.stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     p50 = _ms(re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1))
     p99 = _ms(re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1))
     non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    for failure in re.findall(r"^(?:FAILED .*|\s*Socket errors:.*)$", out, re.M):
+        print(f"  {failure.strip()}", flush=True)
     return {"rps": rps, "p50": p50, "p99": p99, "errors": int(non2xx.group(1)) if non2xx else 0}
 
 
@@ -224,12 +248,14 @@ def main() -> None:
         rows.append(("bare Flask GET /json (baseline)", baseline, worker_peak_rss_kib(process.pid)))
     with gunicorn("app:create_app()", env) as (base, process):
         for name, path, headers in scenarios(base):
+            if ONLY not in name:
+                continue
             drive(wrk, base + path, headers)  # warm-up: connections, caches
             rows.append((name, drive(wrk, base + path, headers), worker_peak_rss_kib(process.pid)))
-        script = checkout_script(base)
-        result = drive(wrk, base + "/", script=script, threads=2, connections="2")
-        rows.append(("PUT cart line + POST checkout (2 residents, 1 conn each)", result,
-                     worker_peak_rss_kib(process.pid)))
+        name = "PUT cart line + POST checkout (2 residents, 1 conn each)"
+        if ONLY in name:
+            result = drive(wrk, base + "/", script=checkout_script(base), threads=2, connections="2")
+            rows.append((name, result, worker_peak_rss_kib(process.pid)))
 
     print(f"\ngunicorn -w {WORKERS} (sync), wrk -t2 -c{CONNECTIONS} -d{DURATION}, on loopback\n")
     print(f"{'endpoint':<55} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'vs bare':>8} {'non-2xx':>8} "
