@@ -67,9 +67,18 @@ def _number(params: Params, names: tuple[str, ...], low: float, high: float) -> 
 
 
 def jurisdiction(session: Session, params: Params) -> Community:
+    """The community asked for by `jurisdiction_id`, or, without one, by the `api_key` it issued.
+
+    The spec requires jurisdiction_id only of endpoints serving several jurisdictions, so some
+    clients (OneBusAway's) never send it; their key belongs to exactly one community.
+    """
     slug = _text(params, "jurisdiction_id", 60)
     if slug is None:
-        raise JurisdictionMissing()
+        raw_key = _text(params, "api_key", 200)
+        key = request_queries.live_key_anywhere(session, raw_key) if raw_key else None
+        if key is None:
+            raise JurisdictionMissing()
+        return session.get(Community, key.community_id)
     community = request_queries.community_by_slug(session, slug)
     if community is None:
         raise JurisdictionNotFound()

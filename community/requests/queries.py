@@ -382,5 +382,11 @@ def live_key(session: Session, community_id: int, raw: str) -> Open311Key | None
     )
 
 
+def live_key_anywhere(session: Session, raw: str) -> Open311Key | None:
+    """The unrevoked key with this value, whichever community issued it (hashes are unique)."""
+    return session.scalar(select(Open311Key).where(Open311Key.key_hash == digest_key(raw),
+                                                   Open311Key.revoked_at.is_(None)))
+
+
 def community_by_slug(session: Session, slug: str) -> Community | None:
     return session.scalar(select(Community).where(Community.slug == slug))

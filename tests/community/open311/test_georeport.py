@@ -9,10 +9,18 @@ from urllib.parse import urlencode
 import pytest
 
 from community.models import StaffRole
+from community.requests.models import ServiceRequest
 from core.models import utcnow
 from tests.community.requests.factories import CategoryFactory, Open311KeyFactory, ServiceRequestFactory
 from tests.conftest import bearer
-from tests.factories import BuildingFactory, CommunityFactory, ResidencyFactory, UnitFactory, staff_of
+from tests.factories import (
+    BuildingFactory,
+    CommunityFactory,
+    ResidencyFactory,
+    UnitFactory,
+    current_session,
+    staff_of,
+)
 
 BASE = "/open311/v2"
 FORM = "application/x-www-form-urlencoded; charset=utf-8"
@@ -218,6 +226,22 @@ def test_keys_belong_to_one_community_and_stop_working_when_revoked(client, city
                          headers=manager).status_code == 204
     assert _errors(_post(client, address_string="x"), 403)
 
+
+
+def test_without_jurisdiction_id_the_api_key_names_its_community(client, city):
+    # OneBusAway's client sends no jurisdiction_id: the spec asks for it only of endpoints that
+    # serve several jurisdictions, and the key was issued by exactly one community.
+    other = CommunityFactory(slug="elsewhere")
+    CategoryFactory(community=other, code="pothole")
+    Open311KeyFactory(community=other, raw="elsewhere-key")
+    body = {"api_key": "city-key", "service_code": "streetlight", "address_string": "东门"}
+    filed = client.post(f"{BASE}/requests.json", data=urlencode(body), content_type=FORM)
+    (receipt,) = _json(filed)
+    assert current_session().get(ServiceRequest, receipt["service_request_id"]).community_id == city["community"].id
+    codes = [s["service_code"] for s in _json(client.get(f"{BASE}/services.json?api_key=elsewhere-key"))]
+    assert codes == ["pothole"]
+    for unknown in ("api_key=nobody-s-key", ""):
+        assert _errors(client.get(f"{BASE}/services.json?{unknown}"), 400)[0][0] == 400
 
 def test_a_key_s_daily_limit_holds(client, city):
     client.patch(f"/api/communities/{city['community'].id}/service-request-settings",
