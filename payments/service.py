@@ -337,17 +337,22 @@ def refund_payment(session: Session, payment_id: int, *, amount: int, reason: st
     if result.get("status") in ("failed", "canceled"):
         raise PaymentProviderError(stripe_code=result.get("failure_reason"))
     refund.stripe_refund_id = result["id"]
+    _book_refund(session, payment, refund, succeeded=result.get("status") == "succeeded")
+    return refund
+
+
+def _book_refund(session: Session, payment: Payment, refund: Refund, *, succeeded: bool) -> None:
+    """The refund's entries, the payment's refunded amount, and the "payment.refunded" handlers."""
     ledger.post_entry(
-        session, key=f"refund:{refund.id}", description=f"{payment.reference} refunded: {reason}",
-        postings=_refund_postings(payment, amount),
+        session, key=f"refund:{refund.id}", description=f"{payment.reference} refunded: {refund.reason}",
+        postings=_refund_postings(payment, refund.amount),
     )
-    payment.amount_refunded += amount
+    payment.amount_refunded += refund.amount
     if payment.amount_refunded == payment.amount_captured:
         _move(session, payment, PaymentStatus.REFUNDED, announce=False)
-    if result.get("status") == "succeeded":
+    if succeeded:
         _refund_paid(session, refund)
     events.emit(session, events.REFUNDED, payment)
-    return refund
 
 
 def register_payout_account(session: Session, *, payee: str, stripe_account_id: str) -> PayoutAccount:
@@ -479,16 +484,51 @@ def _refund_failed(session: Session, refund: Refund) -> None:
         payment.status = PaymentStatus.SUCCEEDED
 
 
-def _apply_refund(session: Session, refund_object: dict) -> bool:
+def _apply_refund(session: Session, refund_object: dict, payment: Payment | None = None) -> bool:
     refund = session.scalar(select(Refund).where(Refund.stripe_refund_id == refund_object.get("id")))
     if refund is None:
-        log.warning("Stripe refund %s is unknown to Linli (refunds go through the API)", refund_object.get("id"))
-        return False
+        return _import_refund(session, refund_object, payment)
     status = refund_object.get("status")
     if status == "succeeded":
         _refund_paid(session, refund)
     elif status in ("failed", "canceled"):
         _refund_failed(session, refund)
+    return True
+
+
+def _import_refund(session: Session, refund_object: dict, payment: Payment | None) -> bool:
+    """A refund made outside Linli (the Stripe Dashboard, support): booked as if made here.
+
+    The payment is locked first: a refund Linli itself is making holds that lock until it has
+    recorded the refund's Stripe id, so a webhook that overtakes it finds it here and is not
+    booked twice. Money that left through Stripe is on the books either way.
+    """
+    stripe_id, amount = refund_object.get("id"), refund_object.get("amount")
+    payment = payment or _payment_for_intent(session, refund_object.get("payment_intent"))
+    if payment is None or not isinstance(stripe_id, str) or not isinstance(amount, int) or amount <= 0:
+        log.warning("Stripe refund %s is for no payment of Linli's; ignored", stripe_id)
+        return False
+    payment = _lock_payment(session, payment.id)
+    refund = session.scalar(select(Refund).where(Refund.stripe_refund_id == stripe_id))
+    if refund is not None:
+        return _apply_refund(session, refund_object)
+    status = refund_object.get("status")
+    if status in ("failed", "canceled"):
+        return False
+    currency = str(refund_object.get("currency", "")).upper()
+    if (payment.status not in (PaymentStatus.SUCCEEDED, PaymentStatus.REFUNDED) or currency != payment.currency
+            or payment.amount_refunded + amount > payment.amount_captured):
+        log.error("Stripe refund %s of %s %s does not fit payment %s; needs an adjustment",
+                  stripe_id, amount, currency, payment.id)
+        return False
+    refund = Refund(payment_id=payment.id, key=f"stripe:{stripe_id}", amount=amount, currency=payment.currency,
+                    reason=str(refund_object.get("reason") or "refunded outside Linli")[:200],
+                    status=RefundStatus.PENDING, stripe_refund_id=stripe_id)
+    session.add(refund)
+    # flush: the refund's ledger entries are keyed by its id
+    session.flush()
+    log.warning("imported Stripe refund %s of payment %s, made outside Linli", stripe_id, payment.id)
+    _book_refund(session, payment, refund, succeeded=status == "succeeded")
     return True
 
 
@@ -538,9 +578,9 @@ def _apply_event(session: Session, kind: str, obj: dict) -> str:
             _mark_succeeded(session, payment, int(obj.get("amount_captured") or obj.get("amount") or 0))
         for refund_object in (obj.get("refunds") or {}).get("data") or []:
             if isinstance(refund_object, dict):
-                _apply_refund(session, refund_object)
+                _apply_refund(session, refund_object, payment)
         return "applied"
-    if kind in ("charge.refund.updated", "refund.updated", "refund.failed"):
+    if kind in ("refund.created", "charge.refund.updated", "refund.updated", "refund.failed"):
         return "applied" if _apply_refund(session, obj) else "ignored"
     return "ignored"
 

@@ -3,10 +3,11 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from sqlalchemy import select
 
 from core.db import db
 from payments import service
-from payments.models import JournalEntry, Payment, PaymentStatus, StripeEvent
+from payments.models import JournalEntry, Payment, PaymentStatus, Refund, StripeEvent
 from tests.factories import CommunityFactory, current_session, resident_of
 from tests.payments.conftest import (
     WEBHOOK_URL,
@@ -176,3 +177,32 @@ def test_simultaneous_deliveries_of_one_event_apply_it_once_and_the_books_balanc
     result = ledger_check(app)
     assert result.exit_code == 0, result.output
     assert "checked 1 journal entries" in result.output
+
+
+def test_a_refund_made_on_the_stripe_dashboard_is_booked_once(client, session, paid, stripe_client, app):
+    payment_id, intent = paid
+    deliver(client, stripe_event("payment_intent.succeeded", intent))
+    # Support refunds part of it on the Dashboard: Linli hears of it only through the webhook.
+    outside = stripe_client.v1.refunds.create(params={"payment_intent": intent["id"], "amount": 2_000}).to_dict()
+
+    assert deliver(client, stripe_event("refund.created", outside)).json["outcome"] == "applied"
+    charge = stripe_client.v1.charges.retrieve(intent["latest_charge"]["id"]).to_dict()
+    assert deliver(client, stripe_event("charge.refunded", charge)).json["outcome"] == "applied"
+
+    payment = _payment(session, payment_id)
+    assert payment.status == PaymentStatus.SUCCEEDED and payment.amount_refunded == 2_000
+    (imported,) = session.scalars(select(Refund).where(Refund.payment_id == payment_id)).all()
+    assert (imported.key, imported.amount, imported.stripe_refund_id) == (f"stripe:{outside['id']}", 2_000,
+                                                                          outside["id"])
+    assert f"refund:{imported.id}" in _entries(session, payment_id)
+    assert ledger_check(app).exit_code == 0
+    # Linli's own refund of the rest still fits what was captured.
+    service.refund_payment(session, payment_id, amount=3_000, reason="缺货", key="order:9:refund")
+    session.commit()
+    assert _payment(session, payment_id).status == PaymentStatus.REFUNDED
+
+
+def test_a_dashboard_refund_for_a_payment_linli_does_not_know_is_ignored(client):
+    unknown = {"id": "re_elsewhere", "object": "refund", "amount": 100, "currency": "cny",
+               "payment_intent": "pi_not_ours", "status": "succeeded"}
+    assert deliver(client, stripe_event("refund.created", unknown)).json["outcome"] == "ignored"
