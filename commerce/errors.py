@@ -41,6 +41,18 @@ class SlugTaken(Conflict):
     code, title = "category_slug_taken", _l("A category with this slug already exists")
 
 
+class CategoryInUse(Conflict):
+    code, title = "category_in_use", _l("The category still has subcategories or products; move them first")
+
+
+class ProductArchived(Conflict):
+    code, title = "product_archived", _l("The product was deleted; it can no longer be changed or sold")
+
+
+class ProductInGroupDeal(Conflict):
+    code, title = "product_in_group_deal", _l("An open group deal sells this product; end or cancel it first")
+
+
 # Catalog -------------------------------------------------------------------------------------
 
 class SkuTaken(Conflict):

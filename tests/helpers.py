@@ -24,8 +24,8 @@ def assert_invalid(response, field: str | None = None) -> None:
 
 
 def fire_together(app, requests):
-    """Sends every (url, body, user) POST at once, each from its own client and transaction,
-    released together by a barrier; returns the responses in order."""
+    """Sends every (url, body, user) POST, or (method, url, body, user) request, at once, each from
+    its own client and transaction, released together by a barrier; returns the responses in order."""
     import threading
     from concurrent.futures import ThreadPoolExecutor
 
@@ -34,10 +34,10 @@ def fire_together(app, requests):
     barrier = threading.Barrier(len(requests))
 
     def send(request):
-        url, body, user = request
+        method, url, body, user = request if len(request) == 4 else ("POST", *request)
         client = app.test_client()
         barrier.wait()
-        return client.post(url, json=body, headers=bearer(user.id))
+        return client.open(url, method=method, json=body, headers=bearer(user.id))
 
     with ThreadPoolExecutor(max_workers=len(requests)) as pool:
         return list(pool.map(send, requests))

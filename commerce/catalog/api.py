@@ -8,6 +8,7 @@ from commerce.catalog.schemas import (
     CatalogItemSchema,
     CatalogProductSchema,
     ProductCategorySchema,
+    ProductCategoryUpdateSchema,
     ProductSchema,
     ProductUpdateSchema,
     SlotFilterSchema,
@@ -48,6 +49,22 @@ class Categories(MethodView):
         return service.create_category(db.session, current_actor(), **body)
 
 
+@blp.route("/commerce/categories/<int:category_id>")
+class ProductCategory(MethodView):
+    @blp.arguments(ProductCategoryUpdateSchema)
+    @blp.response(200, ProductCategorySchema)
+    @blp.errors(401, 403, 404, 409, 422)
+    def patch(self, body, category_id):
+        """Rename, reorder or move a category (platform); products' search follows the new name"""
+        return service.update_category(db.session, current_actor(), category_id, **body)
+
+    @blp.response(204)
+    @blp.errors(401, 403, 404, 409)
+    def delete(self, category_id):
+        """Remove an empty category (platform); with subcategories or products it is 409"""
+        service.delete_category(db.session, current_actor(), category_id)
+
+
 @blp.route("/stores/<int:store_id>/products")
 class StoreProducts(MethodView):
     @blp.arguments(StoreProductFilterSchema, location="query")
@@ -79,10 +96,16 @@ class StoreProductDetail(MethodView):
 
     @blp.arguments(ProductUpdateSchema)
     @blp.response(200, ProductSchema)
-    @blp.errors(401, 403, 404, 422)
+    @blp.errors(401, 403, 404, 409, 422)
     def patch(self, body, store_id, product_id):
         """Edit a product, or publish and unpublish it (its staff)"""
         return service.update_product(db.session, current_actor(), store_id, product_id, **body)
+
+    @blp.response(204)
+    @blp.errors(401, 403, 404, 409)
+    def delete(self, store_id, product_id):
+        """Delete a product: archived, kept for its orders, never sold again (its staff)"""
+        service.delete_product(db.session, current_actor(), store_id, product_id)
 
 
 @blp.route("/stores/<int:store_id>/products/<int:product_id>/variants")

@@ -66,6 +66,8 @@ class Product(Base):
     search_text: Mapped[str] = mapped_column(Text, default="")
     rating_total: Mapped[int] = mapped_column(default=0)
     rating_count: Mapped[int] = mapped_column(default=0)
+    # Deleted by its store: kept for the orders that name it, never sold or shown again.
+    archived_at: Mapped[datetime | None]
     created_at: Mapped[created_at]
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

@@ -29,13 +29,24 @@ def categories() -> Select:
     return select(Category).order_by(Category.parent_id.is_not(None), Category.position, Category.id)
 
 
+def get_category(session: Session, category_id: int, *, lock: bool = False) -> Category:
+    category = session.get(Category, category_id, with_for_update=lock)
+    if category is None:
+        raise NotFound()
+    return category
+
+
 def with_children(session: Session, category_id: int) -> list[int]:
     children = session.scalars(select(Category.id).where(Category.parent_id == category_id)).all()
     return [category_id, *children]
 
 
-def store_products(store_id: int, *, published: bool | None = None, q: str | None = None) -> Select:
-    query = select(Product).where(Product.store_id == store_id).order_by(Product.id.desc())
+def store_products(store_id: int, *, published: bool | None = None, q: str | None = None,
+                   archived: bool = False) -> Select:
+    """The store's products, newest first; deleted (archived) ones only when asked for, and alone."""
+    query = select(Product).where(Product.store_id == store_id,
+                                  Product.archived_at.is_not(None) if archived else Product.archived_at.is_(None))
+    query = query.order_by(Product.id.desc())
     if published is not None:
         query = query.where(Product.published.is_(published))
     if q:
@@ -43,8 +54,8 @@ def store_products(store_id: int, *, published: bool | None = None, q: str | Non
     return query
 
 
-def get_store_product(session: Session, store_id: int, product_id: int) -> Product:
-    product = session.get(Product, product_id)
+def get_store_product(session: Session, store_id: int, product_id: int, *, lock: bool = False) -> Product:
+    product = session.get(Product, product_id, with_for_update=lock)
     if product is None or product.store_id != store_id:
         raise NotFound()
     return product

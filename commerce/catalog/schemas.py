@@ -72,6 +72,7 @@ class ProductSchema(ma.Schema):
     price_from = ma.fields.Integer(dump_only=True)
     in_stock = ma.fields.Boolean(dump_only=True)
     rating = ma.fields.Float(dump_only=True, allow_none=True)
+    archived_at = ma.fields.AwareDateTime(dump_only=True, allow_none=True)
     rating_count = ma.fields.Integer(dump_only=True)
     created_at = ma.fields.AwareDateTime(dump_only=True)
     updated_at = ma.fields.AwareDateTime(dump_only=True)
@@ -88,6 +89,15 @@ class ProductUpdateSchema(ma.Schema):
 class StoreProductFilterSchema(ma.Schema):
     published = ma.fields.Boolean()
     q = ma.fields.String(validate=ma.validate.Length(min=1, max=100))
+    archived = ma.fields.Boolean(load_default=False, metadata={"description": "the deleted products instead"})
+
+
+class ProductCategoryUpdateSchema(ma.Schema):
+    slug = ma.fields.String(validate=_slug)
+    name = ma.fields.String(validate=ma.validate.Length(min=1, max=60))
+    name_en = ma.fields.String(validate=ma.validate.Length(min=1, max=60))
+    parent_id = Id(allow_none=True)
+    position = _count(0, 10_000)
 
 
 class CatalogFilterSchema(ma.Schema):

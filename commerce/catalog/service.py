@@ -7,19 +7,33 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from commerce.catalog import queries
 from commerce.catalog.models import Category, Product, ProductKind, ServiceSlot, Variant
 from commerce.catalog.search import document
-from commerce.errors import NotAService, SkuTaken, SlotBooked, SlotTaken, SlugTaken, UnknownCategory
-from commerce.orders.models import OrderLine
+from commerce.errors import (
+    CategoryInUse,
+    NotAService,
+    ProductArchived,
+    ProductInGroupDeal,
+    SkuTaken,
+    SlotBooked,
+    SlotTaken,
+    SlugTaken,
+    UnknownCategory,
+)
+from commerce.groupbuy.models import DealStatus, GroupDeal
+from commerce.orders.models import CartLine, OrderLine
 from commerce.policy import Permission
 from commerce.stores import queries as store_queries
 from core.auth import Actor
+from core.db import db
 from core.errors import InvalidInput
 from core.i18n import lazy_gettext as _l
+from core.jobs import job, jobs
+from core.models import utcnow
 from core.policy import require
 
 
@@ -37,6 +51,66 @@ def create_category(session: Session, actor: Actor, **fields: Any) -> Category:
     session.add(category)
     session.commit()
     return category
+
+
+def update_category(session: Session, actor: Actor, category_id: int, **fields: Any) -> Category:
+    """The platform renames, reorders or moves a category (the tree stays two levels). Commits.
+
+    A new name reaches the search documents of the category's products through a job
+    (`reindex_category`): search by the new name finds them moments later.
+    """
+    require(actor, Permission.CATEGORY_MANAGE)
+    category = queries.get_category(session, category_id)
+    if "slug" in fields and session.scalar(
+        select(Category.id).where(Category.slug == fields["slug"], Category.id != category.id)
+    ) is not None:
+        raise SlugTaken()
+    if fields.get("parent_id") is not None:
+        parent = session.get(Category, fields["parent_id"])
+        if parent is None or parent.parent_id is not None or parent.id == category.id:
+            raise UnknownCategory(errors={"parent_id": [str(_l("Must be another top-level category."))]})
+        if session.scalar(select(Category.id).where(Category.parent_id == category.id).limit(1)) is not None:
+            raise UnknownCategory(errors={"parent_id": [str(_l("A category with subcategories stays top-level."))]})
+    renamed = any(fields.get(name, getattr(category, name)) != getattr(category, name) for name in ("name", "name_en"))
+    for name, value in fields.items():
+        setattr(category, name, value)
+    if renamed:
+        jobs.enqueue_after_commit(session, reindex_category, category.id)
+    session.commit()
+    return category
+
+
+def delete_category(session: Session, actor: Actor, category_id: int) -> None:
+    """The platform removes an empty category. Commits. One with subcategories or products is 409."""
+    require(actor, Permission.CATEGORY_MANAGE)
+    category = queries.get_category(session, category_id, lock=True)
+    used = (select(Category.id).where(Category.parent_id == category.id).limit(1),
+            select(Product.id).where(Product.category_id == category.id).limit(1))
+    if any(session.scalar(query) is not None for query in used):
+        raise CategoryInUse()
+    session.delete(category)
+    session.commit()
+
+
+REINDEX_BATCH = 500
+
+
+@job("low", timeout=1800)
+def reindex_category(category_id: int) -> int:
+    """Re-derives the search documents of a category's products after a rename, in batches. Commits each."""
+    session = db.session
+    category = session.get(Category, category_id)
+    done, after = 0, 0
+    while category is not None:
+        batch = session.scalars(select(Product).where(Product.category_id == category_id, Product.id > after)
+                                .order_by(Product.id).limit(REINDEX_BATCH)).all()
+        if not batch:
+            break
+        for product in batch:
+            refresh(product, category)
+        session.commit()
+        done, after = done + len(batch), batch[-1].id
+    return done
 
 
 def _category(session: Session, category_id: int) -> Category:
@@ -86,7 +160,7 @@ def create_product(session: Session, actor: Actor, store_id: int, *, variants: l
 def update_product(session: Session, actor: Actor, store_id: int, product_id: int, **fields: Any) -> Product:
     """Staff edit a product: its text, images, category, or publish and unpublish it. Commits."""
     store_queries.require_store(session, actor, store_id, Permission.STORE_OPERATE)
-    product = queries.get_store_product(session, store_id, product_id)
+    product = _live_product(session, store_id, product_id)
     category = _category(session, fields["category_id"]) if "category_id" in fields else None
     for name, value in fields.items():
         setattr(product, name, value)
@@ -97,10 +171,37 @@ def update_product(session: Session, actor: Actor, store_id: int, product_id: in
     return product
 
 
+def delete_product(session: Session, actor: Actor, store_id: int, product_id: int) -> None:
+    """Staff delete a product: it is archived, as Shopify and Saleor do. Commits.
+
+    Orders, reviews and settlements name it, so the row stays: unpublished, out of every list
+    (the store's own shows it with `?archived=true`), never sold again, its lines taken out of
+    residents' carts. Deleting it again changes nothing. An open group deal on it is 409.
+    """
+    store_queries.require_store(session, actor, store_id, Permission.STORE_OPERATE)
+    product = queries.get_store_product(session, store_id, product_id, lock=True)
+    if product.archived_at is not None:
+        return
+    variant_ids = [v.id for v in product.variants]
+    open_deal = select(GroupDeal.id).where(GroupDeal.variant_id.in_(variant_ids), GroupDeal.status == DealStatus.OPEN)
+    if session.scalar(open_deal.limit(1)) is not None:
+        raise ProductInGroupDeal()
+    product.archived_at, product.published = utcnow(), False
+    session.execute(delete(CartLine).where(CartLine.variant_id.in_(variant_ids)))
+    session.commit()
+
+
+def _live_product(session: Session, store_id: int, product_id: int) -> Product:
+    product = queries.get_store_product(session, store_id, product_id)
+    if product.archived_at is not None:
+        raise ProductArchived()
+    return product
+
+
 def add_variant(session: Session, actor: Actor, store_id: int, product_id: int, **fields: Any) -> Variant:
     """Commits."""
     store_queries.require_store(session, actor, store_id, Permission.STORE_OPERATE)
-    product = queries.get_store_product(session, store_id, product_id)
+    product = _live_product(session, store_id, product_id)
     _check_skus(session, store_id, [fields["sku"]])
     variant = Variant(store_id=store_id, position=len(product.variants), **fields)
     product.variants.append(variant)
@@ -117,6 +218,7 @@ def update_variant(session: Session, actor: Actor, store_id: int, variant_id: in
     """
     store_queries.require_store(session, actor, store_id, Permission.STORE_OPERATE)
     variant = queries.get_store_variant(session, store_id, variant_id)
+    _live_product(session, store_id, variant.product_id)
     if "sku" in fields:
         _check_skus(session, store_id, [fields["sku"]], except_id=variant.id)
     if "stock" in fields:
@@ -134,7 +236,7 @@ def add_slots(
 ) -> list[ServiceSlot]:
     """Staff open time slots of a service product, each with its places. Commits."""
     store_queries.require_store(session, actor, store_id, Permission.STORE_OPERATE)
-    product = queries.get_store_product(session, store_id, product_id)
+    product = _live_product(session, store_id, product_id)
     if product.kind != ProductKind.SERVICE:
         raise NotAService()
     starts = [s["starts_at"] for s in slots]

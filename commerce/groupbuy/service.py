@@ -16,7 +16,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from commerce.catalog.models import Product, Variant
-from commerce.errors import AlreadyJoined, DealClosed, JoinNotCancellable, NotServing, OutOfStock
+from commerce.errors import AlreadyJoined, DealClosed, JoinNotCancellable, NotServing, OutOfStock, ProductArchived
 from commerce.groupbuy import queries
 from commerce.groupbuy.models import LIVE_JOIN, DealStatus, GroupDeal, GroupJoin, JoinStatus, PickupPoint
 from commerce.orders import service as orders
@@ -110,6 +110,9 @@ def create_deal(session: Session, actor: Actor, store_id: int, *, community_id: 
     variant = session.get(Variant, variant_id)
     if variant is None or variant.store_id != store_id:
         raise InvalidInput(errors={"variant_id": [str(_l("This store sells no such variant."))]})
+    # Locked: a deletion of the product at this moment waits, then sees this deal and refuses.
+    if session.get(Product, variant.product_id, with_for_update=True).archived_at is not None:
+        raise ProductArchived()
     point = session.get(PickupPoint, pickup_point_id)
     if point is None or point.community_id != community_id or not point.active:
         raise InvalidInput(errors={"pickup_point_id": [str(_l("No open pickup point has this id here."))]})

@@ -3,7 +3,7 @@ import pytest
 
 from tests.commerce.factories import CategoryFactory, product_of, store_serving
 from tests.conftest import bearer
-from tests.factories import CommunityFactory, resident_of
+from tests.factories import CommunityFactory, UserFactory, resident_of
 
 BIG = 2**70
 
@@ -14,7 +14,8 @@ def world(connection):
     store, owner = store_serving(community)
     product = product_of(store)
     return {"c": community.id, "s": store.id, "p": product.id, "v": product.variants[0].id,
-            "owner": owner, "resident": resident_of(community), "cat": CategoryFactory().id}
+            "owner": owner, "resident": resident_of(community), "cat": CategoryFactory().id,
+            "admin": UserFactory(platform_role="admin")}
 
 
 CASES = [
@@ -57,6 +58,12 @@ CASES = [
     ("resident", "GET", "/api/communities/{c}/products?sort=random", None, "sort"),
     ("resident", "GET", "/api/communities/{c}/products?q=" + "x" * 101, None, "q"),
     ("resident", "GET", "/api/communities/{c}/products?category_id=abc", None, "category_id"),
+    ("resident", "GET", "/api/communities/{c}/products?page=101&page_size=100", None, "page"),
+    ("owner", "GET", "/api/stores/{s}/products?archived=maybe", None, "archived"),
+    ("admin", "PATCH", "/api/commerce/categories/{cat}", {"name": ""}, "name"),
+    ("admin", "PATCH", "/api/commerce/categories/{cat}", {"slug": "Not A Slug"}, "slug"),
+    ("admin", "PATCH", "/api/commerce/categories/{cat}", {"position": -1}, "position"),
+    ("admin", "PATCH", "/api/commerce/categories/{cat}", {"parent_id": "{cat}"}, "parent_id"),
 ]
 
 

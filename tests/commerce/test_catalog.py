@@ -4,7 +4,7 @@ import pytest
 from commerce.catalog.search import document, query_terms
 from tests.commerce.factories import CategoryFactory, product_of, slot_of, store_serving
 from tests.conftest import bearer
-from tests.factories import CommunityFactory, current_session, resident_of
+from tests.factories import CommunityFactory, UserFactory, current_session, resident_of
 
 
 @pytest.fixture
@@ -168,3 +168,85 @@ def test_the_catalog_counts_exactly_below_its_limit_and_pages_only_through_its_w
     assert client.get(f"{url}?page=100&page_size=100", headers=bearer(resident.id)).status_code == 200
     too_deep = client.get(f"{url}?page=101&page_size=100", headers=bearer(resident.id))
     assert too_deep.status_code == 422 and "page" in too_deep.json["errors"]
+
+
+def _admin():
+    return bearer(UserFactory(platform_role="admin").id)
+
+
+def test_the_platform_renames_a_category_and_search_follows_the_new_name(client, world, run_jobs):
+    community, store, _owner, resident = world
+    category = CategoryFactory(name="日用", name_en="Household")
+    product_of(store, name="洗衣液", category=category)
+    url = f"/api/communities/{community.id}/products"
+    renamed = client.patch(f"/api/commerce/categories/{category.id}", json={"name": "清洁用品", "name_en": "Cleaning"},
+                           headers=_admin())
+    assert renamed.status_code == 200 and renamed.json["name"] == "清洁用品"
+
+    run_jobs()
+
+    assert _names(client.get(f"{url}?q=清洁", headers=bearer(resident.id))) == ["洗衣液"]
+    assert _names(client.get(f"{url}?q=cleaning", headers=bearer(resident.id))) == ["洗衣液"]
+    assert _names(client.get(f"{url}?q=household", headers=bearer(resident.id))) == []
+
+
+def test_the_category_tree_stays_two_levels_and_slugs_stay_unique(client, connection):
+    food = CategoryFactory(slug="food")
+    snacks = CategoryFactory(slug="snacks", parent_id=food.id)
+    other = CategoryFactory(slug="other")
+
+    def patch(category, **body):
+        return client.patch(f"/api/commerce/categories/{category.id}", json=body, headers=_admin())
+
+    assert patch(food, parent_id=other.id).status_code == 422  # it has a subcategory
+    assert patch(other, parent_id=snacks.id).status_code == 422  # under a subcategory: a third level
+    assert patch(other, parent_id=other.id).status_code == 422
+    assert patch(other, slug="food").json["code"] == "category_slug_taken"
+    moved = patch(snacks, parent_id=other.id, position=3)
+    assert moved.status_code == 200 and (moved.json["parent_id"], moved.json["position"]) == (other.id, 3)
+    assert patch(snacks, parent_id=None).json["parent_id"] is None
+
+
+def test_only_an_empty_category_can_be_removed(client, world):
+    _community, store, _owner, _resident = world
+    parent = CategoryFactory()
+    child = CategoryFactory(parent_id=parent.id)
+    used = CategoryFactory()
+    product_of(store, category=used)
+
+    for busy in (parent, used):
+        refused = client.delete(f"/api/commerce/categories/{busy.id}", headers=_admin())
+        assert refused.status_code == 409 and refused.json["code"] == "category_in_use"
+    assert client.delete(f"/api/commerce/categories/{child.id}", headers=_admin()).status_code == 204
+    assert client.delete(f"/api/commerce/categories/{parent.id}", headers=_admin()).status_code == 204
+    assert client.delete(f"/api/commerce/categories/{parent.id}", headers=_admin()).status_code == 404
+
+
+def test_a_deleted_product_is_archived_out_of_every_list_and_every_cart(client, world):
+    community, store, owner, resident = world
+    product = product_of(store, name="过季月饼")
+    keeper = product_of(store, name="大米")
+    cart_url = f"/api/communities/{community.id}/stores/{store.id}/cart/lines"
+    variant_id = product.variants[0].id
+    assert client.put(cart_url, json={"variant_id": variant_id, "quantity": 2},
+                      headers=bearer(resident.id)).status_code == 200
+    mine = f"/api/stores/{store.id}/products"
+
+    assert client.delete(f"{mine}/{product.id}", headers=bearer(owner.id)).status_code == 204
+    assert client.delete(f"{mine}/{product.id}", headers=bearer(owner.id)).status_code == 204  # a retry
+
+    assert [p["id"] for p in client.get(mine, headers=bearer(owner.id)).json["items"]] == [keeper.id]
+    archived = client.get(f"{mine}?archived=true", headers=bearer(owner.id)).json["items"]
+    assert [(p["id"], p["published"]) for p in archived] == [(product.id, False)] and archived[0]["archived_at"]
+    assert _names(client.get(f"/api/communities/{community.id}/products", headers=bearer(resident.id))) == ["大米"]
+    assert client.get(f"/api/communities/{community.id}/products/{product.id}",
+                      headers=bearer(resident.id)).status_code == 404
+    cart = client.get(f"/api/communities/{community.id}/stores/{store.id}/cart", headers=bearer(resident.id)).json
+    assert cart["lines"] == []
+    again = client.put(cart_url, json={"variant_id": variant_id, "quantity": 1}, headers=bearer(resident.id))
+    assert again.status_code == 409 and again.json["code"] == "not_purchasable"
+    for method, url, body in (("PATCH", f"{mine}/{product.id}", {"published": True}),
+                              ("POST", f"{mine}/{product.id}/variants", {"sku": "MC-2", "name": "大", "price": 1}),
+                              ("PATCH", f"/api/stores/{store.id}/variants/{variant_id}", {"stock": 5})):
+        refused = client.open(url, method=method, json=body, headers=bearer(owner.id))
+        assert refused.status_code == 409 and refused.json["code"] == "product_archived", (method, url)

@@ -2,12 +2,15 @@
 a service slot's places are never exceeded, however many residents race for them."""
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from commerce.catalog.models import ServiceSlot, Variant
+from commerce.catalog.models import Product, ServiceSlot, Variant
+from commerce.groupbuy.models import GroupDeal, PickupPoint
 from commerce.orders.models import Cart, CartLine, Coupon, CouponRedemption, Order, OrderLine
 from core.db import db
+from core.models import utcnow
 from tests.commerce.factories import CouponFactory, product_of, slot_of, store_serving
 from tests.conftest import bearer
 from tests.factories import (
@@ -154,3 +157,30 @@ def test_a_checkout_retried_many_times_at_once_with_one_key_makes_one_order(app,
     assert len({r.json["id"] for r in responses if r.status_code == 201}) == 1
     assert _scalar(app, select(func.count()).where(Order.user_id == resident.id)) == 1
     assert _scalar(app, select(Variant.stock).where(Variant.id == product.variants[0].id)) == 48
+
+
+def test_deleting_a_product_while_deals_are_opened_on_it_never_leaves_a_deal_on_a_deleted_product(app, committed):
+    community = CommunityFactory()
+    store, owner = store_serving(community)
+    crabs = product_of(store, name="大闸蟹", price=16800, stock=50)
+    session = current_session()
+    point = PickupPoint(community_id=community.id, name="便利点", location="大堂",
+                        host_user_id=resident_of(community).id, commission_bps=500)
+    session.add(point)
+    session.commit()
+    deal = {"community_id": community.id, "variant_id": crabs.variants[0].id, "pickup_point_id": point.id,
+            "title": "团购", "price": 9900, "min_participants": 2,
+            "cut_off_at": (utcnow() + timedelta(hours=1)).isoformat()}
+    opening = [("POST", f"/api/stores/{store.id}/group-deals", deal, owner)] * 6
+    deleting = ("DELETE", f"/api/stores/{store.id}/products/{crabs.id}", None, owner)
+
+    responses = _fire(app, [*opening[:3], deleting, *opening[3:]])
+
+    archived = _scalar(app, select(Product.archived_at).where(Product.id == crabs.id)) is not None
+    open_deals = _scalar(app, select(func.count()).select_from(GroupDeal).where(GroupDeal.product_id == crabs.id))
+    deleted = responses[3].status_code == 204
+    assert deleted == archived and not (archived and open_deals), (archived, open_deals)
+    expected = {"product_archived"} if deleted else {"product_in_group_deal"}
+    assert {r.json["code"] for r in responses if r.status_code == 409} <= expected
+    assert sorted(r.status_code for r in responses[:3] + responses[4:]) == sorted(
+        [201] * open_deals + [409] * (6 - open_deals))

@@ -208,3 +208,22 @@ def test_when_stripe_fails_a_join_ends_and_its_units_come_back(client, world, st
     stripe_down.back()
     joined = _join(client, community, deal, resident, quantity=2)
     assert joined["client_secret"] and _stock(product) == 18
+
+
+def test_a_product_on_an_open_deal_cannot_be_deleted_and_a_deleted_one_gets_no_deal(client, world):
+    _community, store, owner, product, _host, _point = world
+    deal = _deal(client, world)
+    url = f"/api/stores/{store.id}/products/{product.id}"
+
+    refused = client.delete(url, headers=bearer(owner.id))
+    assert refused.status_code == 409 and refused.json["code"] == "product_in_group_deal"
+    assert client.post(f"/api/stores/{store.id}/group-deals/{deal['id']}/cancel",
+                       headers=bearer(owner.id)).status_code == 200
+    assert client.delete(url, headers=bearer(owner.id)).status_code == 204
+
+    community, _store, _owner, _product, _host, point = world
+    body = {"community_id": community.id, "variant_id": product.variants[0].id, "pickup_point_id": point["id"],
+            "title": "再来一团", "price": 9900, "min_participants": 2,
+            "cut_off_at": (utcnow() + timedelta(hours=1)).isoformat()}
+    again = client.post(f"/api/stores/{store.id}/group-deals", json=body, headers=bearer(owner.id))
+    assert again.status_code == 409 and again.json["code"] == "product_archived"
