@@ -145,6 +145,18 @@ class RefundTooLarge(Conflict):
     code, title = "refund_too_large", _l("The refund exceeds what is left to refund")
 
 
+class ReturnNotAllowed(Conflict):
+    code, title = "return_not_allowed", _l("Only a delivered order, within its return window, can be returned")
+
+
+class ReturnAlreadyOpen(Conflict):
+    code, title = "return_already_open", _l("This order already has an open return request")
+
+
+class ReturnNotOpen(Conflict):
+    code, title = "return_not_open", _l("The return request was already decided or withdrawn")
+
+
 class AlreadyReviewed(Conflict):
     code, title = "already_reviewed", _l("This order was already reviewed")
 

@@ -3,7 +3,7 @@ from flask.views import MethodView
 
 from commerce.api import blp
 from commerce.orders import events as _events  # noqa: F401  (subscribes to payment outcomes)
-from commerce.orders import queries, service
+from commerce.orders import queries, returns, service
 from commerce.orders.models import OrderStatus
 from commerce.orders.schemas import (
     CartLineInputSchema,
@@ -19,6 +19,11 @@ from commerce.orders.schemas import (
     OrderSchema,
     PayableOrderSchema,
     PickupCodeSchema,
+    ReturnApproveSchema,
+    ReturnCreateSchema,
+    ReturnFilterSchema,
+    ReturnRejectSchema,
+    ReturnRequestSchema,
     ReviewCreateSchema,
     StoreCancelSchema,
     StoreOrderFilterSchema,
@@ -33,6 +38,8 @@ from core.pagination import PageArgs, page_of, paginate
 _CART = "/communities/<int:community_id>/stores/<int:store_id>/cart"
 _MY_ORDER = "/communities/<int:community_id>/orders/<int:order_id>"
 _STORE_ORDER = "/stores/<int:store_id>/orders/<int:order_id>"
+_MY_RETURN = "/communities/<int:community_id>/returns/<int:return_id>"
+_STORE_RETURN = "/stores/<int:store_id>/returns/<int:return_id>"
 
 
 @blp.route(_CART)
@@ -232,3 +239,83 @@ class StoreCoupon(MethodView):
     def patch(self, body, store_id, coupon_id):
         """Change a coupon's window or limits, or switch it off (owners)"""
         return service.update_coupon(db.session, current_actor(), store_id, coupon_id, **body)
+
+
+@blp.route(f"{_MY_ORDER}/returns")
+class MyOrderReturns(MethodView):
+    @idempotent
+    @blp.arguments(ReturnCreateSchema)
+    @blp.response(201, ReturnRequestSchema)
+    @blp.errors(401, 404, 409, 422)
+    def post(self, body, community_id, order_id):
+        """Ask for lines of a delivered order back (售后), within 7 days of delivery"""
+        return returns.request_return(db.session, current_actor(), community_id, order_id, **body)
+
+
+@blp.route("/communities/<int:community_id>/returns")
+class MyReturns(MethodView):
+    @blp.arguments(ReturnFilterSchema, location="query")
+    @blp.arguments(PageArgs, location="query", as_kwargs=True)
+    @blp.response(200, page_of(ReturnRequestSchema))
+    @blp.errors(401, 404, 422)
+    def get(self, args, community_id, **page):
+        """The resident's own return requests, newest first"""
+        return paginate(db.session, queries.my_returns(current_actor(), community_id, **args), page)
+
+
+@blp.route(_MY_RETURN)
+class MyReturn(MethodView):
+    @blp.response(200, ReturnRequestSchema)
+    @blp.errors(401, 404)
+    def get(self, community_id, return_id):
+        """One of the resident's return requests, with its history"""
+        return queries.get_my_return(db.session, current_actor(), community_id, return_id)
+
+
+@blp.route(f"{_MY_RETURN}/withdraw")
+class MyReturnWithdraw(MethodView):
+    @blp.response(200, ReturnRequestSchema)
+    @blp.errors(401, 404, 409)
+    def post(self, community_id, return_id):
+        """Withdraw an open return request"""
+        return returns.withdraw_return(db.session, current_actor(), community_id, return_id)
+
+
+@blp.route("/stores/<int:store_id>/returns")
+class StoreReturns(MethodView):
+    @blp.arguments(ReturnFilterSchema, location="query")
+    @blp.arguments(PageArgs, location="query", as_kwargs=True)
+    @blp.response(200, page_of(ReturnRequestSchema))
+    @blp.errors(401, 403, 404, 422)
+    def get(self, args, store_id, **page):
+        """The store's return requests, open ones first (its staff)"""
+        return paginate(db.session, queries.store_returns(db.session, current_actor(), store_id, **args), page)
+
+
+@blp.route(_STORE_RETURN)
+class StoreReturn(MethodView):
+    @blp.response(200, ReturnRequestSchema)
+    @blp.errors(401, 403, 404)
+    def get(self, store_id, return_id):
+        """One of the store's return requests (its staff)"""
+        return queries.get_store_return(db.session, current_actor(), store_id, return_id)
+
+
+@blp.route(f"{_STORE_RETURN}/approve")
+class StoreReturnApprove(MethodView):
+    @blp.arguments(ReturnApproveSchema)
+    @blp.response(200, ReturnRequestSchema)
+    @blp.errors(401, 403, 404, 409, 422, 502)
+    def post(self, body, store_id, return_id):
+        """Approve a return: the lines are refunded, and restocked if asked (owners)"""
+        return returns.approve_return(db.session, current_actor(), store_id, return_id, **body)
+
+
+@blp.route(f"{_STORE_RETURN}/reject")
+class StoreReturnReject(MethodView):
+    @blp.arguments(ReturnRejectSchema)
+    @blp.response(200, ReturnRequestSchema)
+    @blp.errors(401, 403, 404, 409, 422)
+    def post(self, body, store_id, return_id):
+        """Reject a return with a reason (its staff)"""
+        return returns.reject_return(db.session, current_actor(), store_id, return_id, **body)

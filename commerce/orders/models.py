@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from commerce.groupbuy import models as _groupbuy  # noqa: F401  (orders refer to group deals and pickup points)
@@ -261,3 +261,71 @@ class ProductReview(Base):
     text: Mapped[str | None] = mapped_column(String(1000))
     created_at: Mapped[created_at]
 
+
+
+class ReturnStatus(StrEnum):
+    REQUESTED = "requested"  # waiting for the store
+    APPROVED = "approved"  # refunded (and the goods restocked when the store says so)
+    REJECTED = "rejected"  # by the store, with its reason
+    WITHDRAWN = "withdrawn"  # by the resident
+
+
+class ReturnKind(StrEnum):
+    REFUND_ONLY = "refund_only"  # nothing to send back: spoiled fruit, a missing item
+    RETURN_AND_REFUND = "return_and_refund"  # the goods go back to the store
+
+
+RETURN_REASONS = ("damaged", "spoiled", "wrong_item", "missing_item", "not_as_described", "changed_mind", "other")
+
+
+class ReturnRequest(Base):
+    """A resident's after-sales request (售后) on a delivered order: lines, why, and the store's answer."""
+
+    __tablename__ = "return_requests"
+    __table_args__ = (
+        # One open request per order: the order's row lock keeps to it, this index is the last guard.
+        Index("uq_return_requests_open_per_order", "order_id", unique=True,
+              postgresql_where=text("status = 'requested'"), sqlite_where=text("status = 'requested'")),
+        Index("ix_return_requests_store_id_status", "store_id", "status"),
+        Index("ix_return_requests_user_id_community_id", "user_id", "community_id"),
+        CheckConstraint("amount > 0", name="amount_positive"),
+    )
+
+    id: Mapped[intpk]
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"))
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id", ondelete="RESTRICT"))
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="RESTRICT"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    kind: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str] = mapped_column(String(20))
+    description: Mapped[str | None] = mapped_column(String(500))
+    photos: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # What was asked back, as the lines stood: [{"line_id", "quantity", "product_name", "variant_name", "amount"}]
+    lines: Mapped[list[dict]] = mapped_column(JSON, default=list)
+    amount: Mapped[int]  # what the lines would refund when asked; the refund itself is computed on approval
+    status: Mapped[str] = mapped_column(String(12), default=ReturnStatus.REQUESTED)
+    decision_note: Mapped[str | None] = mapped_column(String(200))
+    restocked: Mapped[bool] = mapped_column(default=False)
+    order_refund_id: Mapped[int | None] = mapped_column(ForeignKey("order_refunds.id", ondelete="SET NULL"))
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    decided_at: Mapped[datetime | None]
+    created_at: Mapped[created_at]
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    history: Mapped[list[ReturnEvent]] = relationship(
+        lazy="selectin", cascade="all, delete-orphan", order_by=lambda: ReturnEvent.id,
+    )
+
+
+class ReturnEvent(Base):
+    """One step of a return request's history."""
+
+    __tablename__ = "return_events"
+
+    id: Mapped[intpk]
+    return_id: Mapped[int] = mapped_column(ForeignKey("return_requests.id", ondelete="CASCADE"), index=True)
+    from_status: Mapped[str | None] = mapped_column(String(12))
+    to_status: Mapped[str] = mapped_column(String(12))
+    actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    note: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[created_at]

@@ -1,10 +1,10 @@
-"""Read-side selects of carts, coupons, orders and reviews, scoped to what the actor may see."""
+"""Read-side selects of carts, coupons, orders, returns and reviews, scoped to what the actor may see."""
 from __future__ import annotations
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from commerce.orders.models import Cart, Coupon, Order, StoreReview
+from commerce.orders.models import Cart, Coupon, Order, ReturnRequest, StoreReview
 from commerce.policy import Permission
 from commerce.stores import queries as store_queries
 from community import queries as community_queries
@@ -95,3 +95,40 @@ def store_reviews(session: Session, actor: Actor, community_id: int, store_id: i
     """A store's reviews, as the community's people see them (the store must serve them)."""
     store_queries.get_serving_store(session, actor, community_id, store_id)
     return select(StoreReview).where(StoreReview.store_id == store_id).order_by(StoreReview.id.desc())
+
+
+def my_returns(actor: Actor, community_id: int, *, status: str | None = None) -> Select:
+    """A resident's own return requests in a community, newest first."""
+    community_queries.require_member(actor, community_id)
+    query = select(ReturnRequest).where(ReturnRequest.user_id == actor.user_id,
+                                        ReturnRequest.community_id == community_id)
+    if status:
+        query = query.where(ReturnRequest.status == status)
+    return query.order_by(ReturnRequest.id.desc())
+
+
+def get_my_return(session: Session, actor: Actor, community_id: int, return_id: int) -> ReturnRequest:
+    community_queries.require_member(actor, community_id)
+    found = session.get(ReturnRequest, return_id)
+    if found is None or found.user_id != actor.user_id or found.community_id != community_id:
+        raise NotFound()
+    return found
+
+
+def store_returns(session: Session, actor: Actor, store_id: int, *, status: str | None = None) -> Select:
+    """The store's return requests, for its staff, open ones first, then newest."""
+    store_queries.require_store(session, actor, store_id, Permission.STORE_OPERATE)
+    query = select(ReturnRequest).where(ReturnRequest.store_id == store_id)
+    if status:
+        query = query.where(ReturnRequest.status == status)
+    return query.order_by((ReturnRequest.status == "requested").desc(), ReturnRequest.id.desc())
+
+
+def get_store_return(session: Session, actor: Actor, store_id: int, return_id: int,
+                     permission: Permission = Permission.STORE_OPERATE) -> ReturnRequest:
+    _store, access = store_queries.get_own_store(session, actor, store_id)
+    found = session.get(ReturnRequest, return_id)
+    if found is None or found.store_id != store_id:
+        raise NotFound()
+    require(actor, permission, access)
+    return found

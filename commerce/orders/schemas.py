@@ -3,7 +3,7 @@ from datetime import UTC, datetime
 
 import marshmallow as ma
 
-from commerce.orders.models import CouponKind, OrderStatus
+from commerce.orders.models import RETURN_REASONS, CouponKind, OrderStatus, ReturnKind, ReturnStatus
 from commerce.stores.schemas import Money
 from core.web import Id
 
@@ -240,3 +240,72 @@ class CouponUpdateSchema(ma.Schema):
     starts_at = ma.fields.AwareDateTime(allow_none=True, validate=_moment)
     ends_at = ma.fields.AwareDateTime(allow_none=True, validate=_moment)
     active = ma.fields.Boolean()
+
+
+_photo = ma.validate.And(ma.validate.URL(schemes={"https", "http"}), ma.validate.Length(max=500))
+
+
+class ReturnLineInputSchema(ma.Schema):
+    line_id = Id(required=True)
+    quantity = _count(1, 999, required=True)
+
+
+class ReturnCreateSchema(ma.Schema):
+    kind = ma.fields.String(required=True, validate=ma.validate.OneOf([k.value for k in ReturnKind]),
+                            metadata={"description": "refund_only, or return_and_refund (the goods go back)"})
+    reason = ma.fields.String(required=True, validate=ma.validate.OneOf(RETURN_REASONS))
+    description = ma.fields.String(validate=ma.validate.Length(max=500))
+    photos = ma.fields.List(ma.fields.String(validate=_photo), load_default=list, validate=ma.validate.Length(max=6))
+    lines = ma.fields.List(ma.fields.Nested(ReturnLineInputSchema), required=True,
+                           validate=ma.validate.Length(min=1, max=100))
+
+
+class ReturnLineSchema(ma.Schema):
+    line_id = ma.fields.Integer()
+    quantity = ma.fields.Integer()
+    product_name = ma.fields.String()
+    variant_name = ma.fields.String()
+    amount = ma.fields.Integer()
+
+
+class ReturnEventSchema(ma.Schema):
+    from_status = ma.fields.String(allow_none=True)
+    to_status = ma.fields.String()
+    note = ma.fields.String(allow_none=True)
+    created_at = ma.fields.AwareDateTime()
+
+
+class ReturnRequestSchema(ma.Schema):
+    """A return request, as the resident who asked and the store's staff see it (no one's contact)."""
+
+    id = ma.fields.Integer()
+    order_id = ma.fields.Integer()
+    store_id = ma.fields.Integer()
+    community_id = ma.fields.Integer()
+    kind = ma.fields.String()
+    reason = ma.fields.String()
+    description = ma.fields.String(allow_none=True)
+    photos = ma.fields.List(ma.fields.String())
+    lines = ma.fields.List(ma.fields.Nested(ReturnLineSchema))
+    amount = ma.fields.Integer(metadata={"description": "what the lines refund, in minor units"})
+    status = ma.fields.String()
+    decision_note = ma.fields.String(allow_none=True)
+    restocked = ma.fields.Boolean()
+    order_refund_id = ma.fields.Integer(allow_none=True)
+    decided_at = ma.fields.AwareDateTime(allow_none=True)
+    created_at = ma.fields.AwareDateTime()
+    history = ma.fields.List(ma.fields.Nested(ReturnEventSchema))
+
+
+class ReturnFilterSchema(ma.Schema):
+    status = ma.fields.String(validate=ma.validate.OneOf([s.value for s in ReturnStatus]))
+
+
+class ReturnApproveSchema(ma.Schema):
+    restock = ma.fields.Boolean(load_default=False,
+                                metadata={"description": "put the returned goods back in stock"})
+    note = ma.fields.String(validate=ma.validate.Length(min=1, max=200))
+
+
+class ReturnRejectSchema(ma.Schema):
+    reason = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=200))

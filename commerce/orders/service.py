@@ -661,6 +661,18 @@ def refund_order(session: Session, actor: Actor, store_id: int, order_id: int, *
     """
     order = lock_order(session, queries.get_store_order(session, actor, store_id, order_id,
                                                         Permission.ORDER_REFUND).id)
+    refund = grant_refund(session, order, reason=reason, amount=amount, lines=lines, actor_user_id=actor.user_id)
+    session.commit()
+    return refund
+
+
+def grant_refund(session: Session, order: Order, *, reason: str, actor_user_id: int, amount: int | None = None,
+                 lines: list[dict] | None = None, tell: bool = True) -> OrderRefund:
+    """Refunds an amount, or units of lines, of an order the caller has locked. Does not commit.
+
+    Calls Stripe (through payments, which posts the reversal of the sale); tells the resident
+    unless `tell` is false (the caller tells them in its own words).
+    """
     if order.status not in REFUNDABLE:
         raise OrderStateConflict()
     by_line: list[dict] = []
@@ -685,19 +697,19 @@ def refund_order(session: Session, actor: Actor, store_id: int, order_id: int, *
     # The order's books first: the payment's "refunded" event then finds them already up to date.
     order.refunded += amount
     _reverse_host_commission(session, order, amount, f"order:{order.id}:refund:{number}:host")
-    refund = OrderRefund(order_id=order.id, amount=amount, reason=reason, lines=by_line, created_by=actor.user_id)
+    refund = OrderRefund(order_id=order.id, amount=amount, reason=reason, lines=by_line, created_by=actor_user_id)
     session.add(refund)
     if order.refunded == order.total:
-        record(order, OrderStatus.REFUNDED, actor.user_id, reason)
+        record(order, OrderStatus.REFUNDED, actor_user_id, reason)
     else:
         order.history.append(OrderEvent(from_status=order.status, to_status=order.status,
-                                        actor_user_id=actor.user_id, note=f"refunded {amount}: {reason}"[:255]))
+                                        actor_user_id=actor_user_id, note=f"refunded {amount}: {reason}"[:255]))
     if order.payment_id is not None:
         paid_back = payments.refund_payment(session, order.payment_id, amount=amount, reason=reason,
                                             key=f"order:{order.id}:refund:{number}")
         refund.payment_refund_id = paid_back.id
-    _tell_resident(session, order, "order.refunded", amount=money(amount, order.currency), reason=reason)
-    session.commit()
+    if tell:
+        _tell_resident(session, order, "order.refunded", amount=money(amount, order.currency), reason=reason)
     return refund
 
 

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from commerce.groupbuy.models import GroupDeal, GroupJoin, PickupPoint
+from commerce.orders.models import ReturnRequest
 from commerce.stores.models import StoreCommunity, StoreStaff
 from core.models import utcnow
 from tests.commerce.factories import (
@@ -46,6 +47,16 @@ def _deal(store, community, product, host):
     return point, deal, join
 
 
+def _return(order):
+    session = current_session()
+    found = ReturnRequest(order_id=order.id, store_id=order.store_id, community_id=order.community_id,
+                          user_id=order.user_id, kind="refund_only", reason="damaged", photos=[],
+                          lines=[{"line_id": order.lines[0].id, "quantity": 1}], amount=order.total)
+    session.add(found)
+    session.commit()
+    return found
+
+
 @pytest.fixture
 def world(connection):
     a, b = CommunityFactory(), CommunityFactory()
@@ -63,6 +74,7 @@ def world(connection):
     order_b = order_of(store_b, b, resident_b, product=product_b)
     coupon_a, coupon_b = CouponFactory(store=store_a), CouponFactory(store=store_b)
     point_a, deal_a, _join_a = _deal(store_a, a, product_a, neighbour_a)
+    return_a, neighbour_return, return_b = (_return(o) for o in (order_a, neighbour_order, order_b))
     point_b, deal_b, join_b = _deal(store_b, b, product_b, resident_b)
     session = current_session()
     app_a = session.scalar(select(StoreCommunity.id).where(StoreCommunity.store_id == store_a.id))
@@ -78,7 +90,8 @@ def world(connection):
         "neighbour_order": neighbour_order.id, "order_b": order_b.id, "coupon_a": coupon_a.id,
         "coupon_b": coupon_b.id, "point_a": point_a.id, "point_b": point_b.id, "deal_a": deal_a.id,
         "deal_b": deal_b.id, "join_b": join_b.id, "app_a": app_a, "app_b": app_b, "staff_b": staff_b,
-        "clerk_row": clerk_row, "category": category.id,
+        "clerk_row": clerk_row, "category": category.id, "return_a": return_a.id,
+        "neighbour_return": neighbour_return.id, "return_b": return_b.id,
     }
     return World(people, ids)
 
@@ -92,6 +105,7 @@ COUPON = {"code": "NEWONE", "kind": "fixed", "value": 100}
 DEAL = {"community_id": "{b}", "variant_id": "{variant_b}", "pickup_point_id": "{point_b}", "title": "X",
         "price": 100, "min_participants": 1, "cut_off_at": "2030-01-01T00:00:00+08:00"}
 POINT = {"name": "X", "location": "X", "host_login": "nobody@example.cn", "commission_bps": 100}
+RETURN = {"kind": "refund_only", "reason": "damaged", "lines": [{"line_id": 1, "quantity": 1}]}
 
 # B's store, as a merchant of another store sees it: always 404.
 STORE_B = [
@@ -130,6 +144,10 @@ STORE_B = [
     ("GET", "/api/stores/{store_b}/group-deals", None),
     ("POST", "/api/stores/{store_b}/group-deals", DEAL),
     ("POST", "/api/stores/{store_b}/group-deals/{deal_b}/cancel", None),
+    ("GET", "/api/stores/{store_b}/returns", None),
+    ("GET", "/api/stores/{store_b}/returns/{return_b}", None),
+    ("POST", "/api/stores/{store_b}/returns/{return_b}/approve", {}),
+    ("POST", "/api/stores/{store_b}/returns/{return_b}/reject", {"reason": "x"}),
     # A's store with B's things in the URL.
     ("GET", "/api/stores/{store_a}/products/{product_b}", None),
     ("DELETE", "/api/stores/{store_a}/products/{product_b}", None),
@@ -140,6 +158,9 @@ STORE_B = [
     ("POST", "/api/stores/{store_a}/orders/{order_b}/refunds", {"reason": "x", "amount": 1}),
     ("PATCH", "/api/stores/{store_a}/coupons/{coupon_b}", {"active": False}),
     ("POST", "/api/stores/{store_a}/group-deals/{deal_b}/cancel", None),
+    ("GET", "/api/stores/{store_a}/returns/{return_b}", None),
+    ("POST", "/api/stores/{store_a}/returns/{return_b}/approve", {}),
+    ("POST", "/api/stores/{store_a}/returns/{return_b}/reject", {"reason": "x"}),
     ("DELETE", "/api/stores/{store_a}/staff/{staff_b}", None),
     ("POST", "/api/stores/{store_a}/applications/{app_b}/withdraw", None),
 ]
@@ -176,6 +197,10 @@ COMMUNITY_B = [
     ("POST", "/api/communities/{b}/group-deals/{deal_b}/joins", {"quantity": 1}),
     ("POST", "/api/communities/{b}/group-deals/{deal_b}/joins/{join_b}/leave", None),
     ("GET", "/api/communities/{b}/group-joins", None),
+    ("POST", "/api/communities/{b}/orders/{order_b}/returns", RETURN),
+    ("GET", "/api/communities/{b}/returns", None),
+    ("GET", "/api/communities/{b}/returns/{return_b}", None),
+    ("POST", "/api/communities/{b}/returns/{return_b}/withdraw", None),
     # B's things through A's URLs.
     ("POST", "/api/communities/{a}/store-applications/{app_b}/approve", None),
     ("GET", "/api/communities/{a}/stores/{store_b}", None),
@@ -191,6 +216,9 @@ COMMUNITY_B = [
     ("GET", "/api/communities/{a}/pickup-points/{point_b}/orders", None),
     ("GET", "/api/communities/{a}/group-deals/{deal_b}", None),
     ("POST", "/api/communities/{a}/group-deals/{deal_b}/joins", {"quantity": 1}),
+    ("POST", "/api/communities/{a}/orders/{order_b}/returns", RETURN),
+    ("GET", "/api/communities/{a}/returns/{return_b}", None),
+    ("POST", "/api/communities/{a}/returns/{return_b}/withdraw", None),
 ]
 
 
@@ -236,6 +264,11 @@ WITHIN = [
     ("resident_a", "POST", "/api/communities/{a}/orders/{neighbour_order}/cancel", {}, 404),
     ("resident_a", "POST", "/api/communities/{a}/orders/{neighbour_order}/confirm", None, 404),
     ("resident_a", "POST", "/api/communities/{a}/orders/{neighbour_order}/review", {"rating": 5}, 404),
+    ("resident_a", "POST", "/api/communities/{a}/orders/{neighbour_order}/returns", RETURN, 404),
+    ("resident_a", "GET", "/api/communities/{a}/returns/{neighbour_return}", None, 404),
+    ("resident_a", "POST", "/api/communities/{a}/returns/{neighbour_return}/withdraw", None, 404),
+    ("resident_a", "GET", "/api/stores/{store_a}/returns", None, 404),
+    ("clerk_a", "POST", "/api/stores/{store_a}/returns/{return_a}/approve", {}, 403),
     ("resident_a", "GET", "/api/communities/{a}/store-applications", None, 403),
     ("resident_a", "POST", "/api/communities/{a}/store-applications/{app_a}/suspend", {"reason": "x"}, 403),
     ("resident_a", "POST", "/api/communities/{a}/pickup-points", POINT, 403),
@@ -272,13 +305,17 @@ def test_the_people_entitled_do_reach_their_things(client, world):
     for who, url in (("owner_a", "/api/stores/{store_a}/settlement"), ("clerk_a", "/api/stores/{store_a}/orders"),
                      ("manager_a", "/api/communities/{a}/store-applications"),
                      ("neighbour_a", "/api/communities/{a}/pickup-points/{point_a}/orders"),
-                     ("resident_a", "/api/communities/{a}/orders/{order_a}")):
+                     ("resident_a", "/api/communities/{a}/orders/{order_a}"),
+                     ("resident_a", "/api/communities/{a}/returns/{return_a}"),
+                     ("clerk_a", "/api/stores/{store_a}/returns/{return_a}")):
         assert _call(client, world, who, "GET", url, None).status_code == 200, (who, url)
 
 
 def test_a_resident_s_lists_never_show_a_neighbour(client, world):
     own = _call(client, world, "resident_a", "GET", "/api/communities/{a}/orders", None).json
     assert [o["id"] for o in own["items"]] == [world.ids["order_a"]]
+    returns = _call(client, world, "resident_a", "GET", "/api/communities/{a}/returns", None).json
+    assert [r["id"] for r in returns["items"]] == [world.ids["return_a"]]
     neighbour = world.people["neighbour_a"]
     text = _call(client, world, "resident_a", "GET", "/api/communities/{a}/group-deals", None).get_data(as_text=True)
     assert neighbour.display_name not in text and neighbour.phone not in text
