@@ -47,9 +47,13 @@ def _step(found: ReturnRequest, to_status: str, actor_user_id: int, note: str | 
     found.status = to_status
 
 
-def _lock(session: Session, return_id: int) -> ReturnRequest:
-    return session.scalar(select(ReturnRequest).where(ReturnRequest.id == return_id).with_for_update()
-                          .execution_options(populate_existing=True))
+def _lock_open(session: Session, return_id: int) -> ReturnRequest:
+    """The request, locked; 409 unless it still waits for a decision."""
+    found = session.scalar(select(ReturnRequest).where(ReturnRequest.id == return_id).with_for_update()
+                           .execution_options(populate_existing=True))
+    if found.status != ReturnStatus.REQUESTED:
+        raise ReturnNotOpen()
+    return found
 
 
 def _asked_lines(order, lines: list[dict], kind: str) -> tuple[list[dict], int]:
@@ -105,9 +109,7 @@ def request_return(session: Session, actor: Actor, community_id: int, order_id: 
 
 def withdraw_return(session: Session, actor: Actor, community_id: int, return_id: int) -> ReturnRequest:
     """The resident takes back an open request. Commits."""
-    found = _lock(session, queries.get_my_return(session, actor, community_id, return_id).id)
-    if found.status != ReturnStatus.REQUESTED:
-        raise ReturnNotOpen()
+    found = _lock_open(session, queries.get_my_return(session, actor, community_id, return_id).id)
     _step(found, ReturnStatus.WITHDRAWN, actor.user_id)
     session.commit()
     return found
@@ -130,9 +132,8 @@ def approve_return(session: Session, actor: Actor, store_id: int, return_id: int
     Commits. Calls Stripe (the refund, through payments, which posts the reversal of the sale);
     notifies the resident. Restocking applies to goods sent back (`return_and_refund`).
     """
-    found = _lock(session, queries.get_store_return(session, actor, store_id, return_id, Permission.ORDER_REFUND).id)
-    if found.status != ReturnStatus.REQUESTED:
-        raise ReturnNotOpen()
+    asked = queries.get_store_return(session, actor, store_id, return_id, Permission.ORDER_REFUND)
+    found = _lock_open(session, asked.id)
     order = lock_order(session, found.order_id)
     refund = grant_refund(session, order, reason=f"return #{found.id}: {found.reason}", actor_user_id=actor.user_id,
                           lines=[{"line_id": ln["line_id"], "quantity": ln["quantity"]} for ln in found.lines],
@@ -156,9 +157,7 @@ def approve_return(session: Session, actor: Actor, store_id: int, return_id: int
 
 def reject_return(session: Session, actor: Actor, store_id: int, return_id: int, *, reason: str) -> ReturnRequest:
     """The store's staff turn the request down with a reason. Commits; notifies the resident."""
-    found = _lock(session, queries.get_store_return(session, actor, store_id, return_id).id)
-    if found.status != ReturnStatus.REQUESTED:
-        raise ReturnNotOpen()
+    found = _lock_open(session, queries.get_store_return(session, actor, store_id, return_id).id)
     _decided(session, found, ReturnStatus.REJECTED, actor, reason, "return.rejected", reason=reason)
     session.commit()
     return found
