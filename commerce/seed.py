@@ -1,6 +1,6 @@
 """Demo data of commerce: categories, two stores of merchant@demo.local serving `demo` with products,
-a service with slots, coupons, a pickup point with a group deal, and orders in several states paid
-through Stripe (localstripe when no STRIPE_API_KEY is set)."""
+a service with slots, coupons, a pickup point with a group deal, orders in several states paid
+through Stripe (localstripe when no STRIPE_API_KEY is set), and a return request to decide."""
 from __future__ import annotations
 
 import logging
@@ -15,6 +15,7 @@ from commerce.catalog import service as catalog
 from commerce.catalog.models import Category
 from commerce.groupbuy import service as groupbuy
 from commerce.orders import events as _events  # noqa: F401  (paid orders move through their payment's events)
+from commerce.orders import returns
 from commerce.orders import service as orders
 from commerce.stores import service as stores
 from commerce.stores.models import Store
@@ -169,6 +170,10 @@ def seed_demo(session: Session) -> None:
                         amount=500)
     orders.review_order(session, resident, community.id, completed.id, rating=5, text="苹果很甜, 送货很快",
                         products=[{"product_id": apples.id, "rating": 5, "text": "脆甜"}])
+    apple_line = next(line for line in completed.lines if line.product_id == apples.id)
+    returns.request_return(session, resident, community.id, completed.id, kind="refund_only", reason="damaged",
+                           description="有一个苹果磕坏了 one apple was bruised",
+                           lines=[{"line_id": apple_line.id, "quantity": 1}])  # for the merchant to decide
 
     accepted = buy(resident2, fruit, [(rice, 1)], fulfilment="pickup")
     _pay(session, accepted.payment_id)

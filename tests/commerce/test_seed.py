@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 from commerce import seed as commerce_seed
 from commerce.catalog.models import Product
 from commerce.groupbuy.models import GroupDeal
-from commerce.orders.models import Coupon, Order
+from commerce.orders.models import Coupon, Order, ReturnRequest
 from commerce.stores.models import Store
 from community.seed import seed_demo as seed_community
 from core.db import db
@@ -22,7 +22,7 @@ def _seed(app):
 def _counts(app):
     with app.app_context():
         return {model.__name__: db.session.scalar(select(func.count()).select_from(model))
-                for model in (Store, Product, Coupon, GroupDeal, Order)}
+                for model in (Store, Product, Coupon, GroupDeal, Order, ReturnRequest)}
 
 
 def _login(client, login):
@@ -54,3 +54,8 @@ def test_the_demo_is_seeded_once_and_works_end_to_end(app, client):
     assert client.get(f"/api/stores/{fruit['id']}/orders", headers=merchant).json["total"] >= 4
     statement = client.get(f"/api/stores/{fruit['id']}/settlement", headers=merchant).json
     assert statement["balance"] > 0
+    waiting = client.get(f"/api/stores/{fruit['id']}/returns?status=requested", headers=merchant).json
+    assert waiting["total"] == 1
+    decided = client.post(f"/api/stores/{fruit['id']}/returns/{waiting['items'][0]['id']}/approve", json={},
+                          headers=merchant)
+    assert decided.status_code == 200 and decided.json["status"] == "approved"
