@@ -177,7 +177,8 @@ class Catalog(MethodView):
         `total` counts up to 1,000 matches (`total_exact` false beyond); pages reach the first 10,000.
         """
         query = queries.catalog(db.session, current_actor(), community_id, **args)
-        return paginate(db.session, query, page, count_limit=queries.CATALOG_COUNT_LIMIT)
+        found = paginate(db.session, query, page, count_limit=queries.CATALOG_COUNT_LIMIT)
+        return {**found, "items": queries.in_order(db.session, found["items"])}
 
 
 @blp.route("/communities/<int:community_id>/products/<int:product_id>")
