@@ -1,6 +1,8 @@
 """Authentication of a request into an `Actor`, and the access tokens that carry it."""
 from __future__ import annotations
 
+import logging
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -8,14 +10,18 @@ from datetime import timedelta
 
 import jwt
 from flask import Flask, current_app, g, request
+from redis.exceptions import RedisError
 
 from core.errors import Unauthenticated
 from core.i18n import lazy_gettext as _l
+from core.jobs import jobs
 from core.models import utcnow
 
 PLATFORM_ADMIN = "admin"
 ACCESS_TOKEN_TYPE = "access"  # noqa: S105 - a claim value, not a secret
 JWT_ALGORITHM = "HS256"
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, order=True)
@@ -54,7 +60,8 @@ def init_app(app: Flask, load_actor: ActorLoader) -> None:
     app.extensions["linli.load_actor"] = load_actor
 
 
-def issue_access_token(user_id: int, *, ttl_seconds: int, secret: str) -> str:
+def issue_access_token(user_id: int, *, ttl_seconds: int, secret: str, login_id: str | None = None) -> str:
+    """A short-lived JWT; `login_id` (the login's refresh-token family) lets a logout revoke it at once."""
     now = utcnow()
     claims = {
         "sub": str(user_id),
@@ -63,7 +70,42 @@ def issue_access_token(user_id: int, *, ttl_seconds: int, secret: str) -> str:
         "exp": now + timedelta(seconds=ttl_seconds),
         "jti": uuid.uuid4().hex,
     }
+    if login_id is not None:
+        claims["sid"] = login_id
     return jwt.encode(claims, secret, algorithm=JWT_ALGORITHM)
+
+
+_REVOKED_KEY = "linli:revoked-login:{}"
+_REVOKED_HERE = "linli.revoked_logins"
+
+
+def revoke_login(login_id: str) -> None:
+    """The access tokens of this login stop working now rather than at their expiry.
+
+    Kept for one access-token lifetime, after which they would have expired anyway: in Redis, so
+    every worker sees it, or in this process when there is no Redis (the embedded default).
+    """
+    ttl = current_app.config["ACCESS_TOKEN_TTL_SECONDS"]
+    if jobs.redis is not None:
+        jobs.redis.set(_REVOKED_KEY.format(login_id), 1, ex=ttl)
+        return
+    here = current_app.extensions.setdefault(_REVOKED_HERE, {})
+    now = time.monotonic()
+    for expired in [k for k, until in here.items() if until <= now]:
+        del here[expired]
+    here[login_id] = now + ttl
+
+
+def _revoked(login_id: str) -> bool:
+    if jobs.redis is None:
+        return current_app.extensions.get(_REVOKED_HERE, {}).get(login_id, 0) > time.monotonic()
+    try:
+        return bool(jobs.redis.exists(_REVOKED_KEY.format(login_id)))
+    except RedisError:
+        # Fail open: with Redis down, a logged-out token lives to its expiry (minutes), as it
+        # would without this check, rather than every request failing.
+        log.warning("could not check revoked logins: Redis unavailable")
+        return False
 
 
 def _bearer_token() -> str | None:
@@ -93,6 +135,8 @@ def current_actor() -> Actor:
         )
         if claims["typ"] != ACCESS_TOKEN_TYPE:
             raise jwt.InvalidTokenError("not an access token")
+        if isinstance(claims.get("sid"), str) and _revoked(claims["sid"]):
+            raise jwt.InvalidTokenError("logged out")
         user_id = int(claims["sub"])
     except (jwt.InvalidTokenError, ValueError):
         raise Unauthenticated(

@@ -15,7 +15,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from core import ratelimit
-from core.auth import issue_access_token
+from core.auth import issue_access_token, revoke_login
 from core.errors import InvalidInput
 from core.i18n import lazy_gettext as _l
 from core.models import utcnow
@@ -116,7 +116,7 @@ def _token_pair(session: Session, user_id: int, family_id: str) -> TokenPair:
     cfg = current_app.config
     ttl = cfg["ACCESS_TOKEN_TTL_SECONDS"]
     return TokenPair(
-        access_token=issue_access_token(user_id, ttl_seconds=ttl, secret=cfg["SECRET_KEY"]),
+        access_token=issue_access_token(user_id, ttl_seconds=ttl, secret=cfg["SECRET_KEY"], login_id=family_id),
         refresh_token=_new_refresh_token(session, user_id, family_id),
         expires_in=ttl,
     )
@@ -192,6 +192,8 @@ def log_out(session: Session, *, refresh_token: str) -> None:
 
 
 def _revoke_family(session: Session, family_id: str) -> None:
+    """Ends a login: its refresh tokens, and its access tokens too (see core.auth.revoke_login)."""
+    revoke_login(family_id)
     session.execute(
         update(RefreshToken)
         .where(RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_(None))

@@ -2,6 +2,8 @@
 import jwt
 import pytest
 
+from app import create_app
+from core.auth import _revoked, revoke_login
 from tests.conftest import SECRET, bearer
 from tests.factories import PASSWORD, UserFactory
 
@@ -93,12 +95,34 @@ def test_refresh_rotates_and_reuse_revokes_the_family(client):
     assert client.post("/api/auth/refresh", json={"refresh_token": other["refresh_token"]}).status_code == 200
 
 
-def test_logout_revokes_the_refresh_token(client):
+def _me(client, access_token):
+    return client.get("/api/me", headers={"Authorization": f"Bearer {access_token}"})
+
+
+def test_logout_ends_the_login_at_once_its_access_token_included(client):
     user = UserFactory()
     tokens = login(client, user.email).json
+    elsewhere = login(client, user.email).json  # the same person on another phone
+    assert _me(client, tokens["access_token"]).status_code == 200
+
     assert client.post("/api/auth/logout", json={"refresh_token": tokens["refresh_token"]}).status_code == 204
+
     refused = client.post("/api/auth/refresh", json={"refresh_token": tokens["refresh_token"]})
     assert refused.status_code == 401
+    gone = _me(client, tokens["access_token"])
+    assert gone.status_code == 401 and gone.json["code"] == "unauthenticated"
+    assert _me(client, elsewhere["access_token"]).status_code == 200
+
+
+def test_a_replayed_refresh_token_cuts_off_the_access_tokens_of_its_login(client):
+    user = UserFactory()
+    first = login(client, user.email).json
+    rotated = client.post("/api/auth/refresh", json={"refresh_token": first["refresh_token"]}).json
+    assert _me(client, rotated["access_token"]).status_code == 200  # rotation alone ends nothing
+
+    client.post("/api/auth/refresh", json={"refresh_token": first["refresh_token"]})  # replayed: stolen?
+
+    assert _me(client, rotated["access_token"]).status_code == 401
 
 
 def test_unknown_refresh_token_is_401(client):
@@ -147,3 +171,10 @@ def test_logins_are_limited_per_address(client):
     statuses = [login(client, users[i % 3].email).status_code for i in range(21)]
     assert statuses[:20] == [200] * 20
     assert statuses[20] == 429
+
+
+def test_without_redis_a_revoked_login_is_remembered_in_the_process(tmp_path):
+    app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}", "LOG_LEVEL": "ERROR"})
+    with app.app_context():
+        revoke_login("login-1")
+        assert _revoked("login-1") and not _revoked("login-2")
