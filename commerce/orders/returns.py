@@ -73,6 +73,8 @@ def _asked_lines(order, lines: list[dict], kind: str) -> tuple[list[dict], int]:
         asked.append({"line_id": line.id, "quantity": item["quantity"], "product_name": line.product_name,
                       "variant_name": line.variant_name, "amount": share})
         amount += share
+    if amount <= 0:  # free lines (a 100 % coupon): there is no money to give back
+        raise InvalidInput(errors={"lines": [str(_l("These lines have nothing left to refund."))]})
     return asked, amount
 
 

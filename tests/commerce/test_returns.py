@@ -160,6 +160,19 @@ def test_a_service_can_be_refunded_but_not_sent_back(client, shop):
     assert _ask(client, shop, booked, kind="refund_only", reason="not_as_described", lines=lines).status_code == 201
 
 
+def test_lines_that_cost_nothing_have_nothing_to_return(client, shop):
+    community, store, _owner, apples, *_rest, resident = shop
+    order = order_of(store, community, resident, status="delivered", product=apples)
+    order.lines[0].discount = order.lines[0].unit_price  # free with a coupon
+    order.subtotal = order.total = 0
+    order.delivered_at = utcnow()
+    current_session().commit()
+
+    free = _ask(client, shop, {"id": order.id}, lines=[{"line_id": order.lines[0].id, "quantity": 1}])
+
+    assert free.status_code == 422 and "lines" in free.json["errors"]
+
+
 def test_the_resident_withdraws_and_roles_stop_at_their_powers(client, shop, delivered):
     community, store, owner, *_rest, resident = shop
     clerk = staff_of_store(store)
