@@ -9,6 +9,7 @@ from flask import Flask, Response, json, request
 from sqlalchemy.exc import DataError, IntegrityError
 from werkzeug.exceptions import HTTPException
 
+from core.i18n import field_messages
 from core.i18n import lazy_gettext as _l
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
@@ -125,7 +126,7 @@ def render_http_exception(error: HTTPException) -> Response:
     messages = data.get("messages")
     if messages:
         # webargs: {"json": {"field": ["msg"]}}; flatten the location away when there is one.
-        errors = _flatten_locations(messages)
+        errors = field_messages(_flatten_locations(messages))
         if status == 400 and "json" in messages and not isinstance(messages["json"], dict):
             code, title = "malformed_json", _l("The request body is not valid JSON")
     elif data.get("message"):

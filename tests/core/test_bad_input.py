@@ -73,3 +73,15 @@ def test_problem_text_is_chinese_by_default_and_english_on_request(client):
     assert english.json["title"] == "Authentication is required"
     assert chinese.json["title"] != english.json["title"]
     assert any("\u4e00" <= ch <= "\u9fff" for ch in chinese.json["title"])
+
+
+def test_per_field_messages_are_chinese_by_default_and_english_on_request(client, headers):
+    body = {"slug": 5, "address": "x" * 300}
+    chinese = client.post("/api/communities", json=body, headers=headers).json["errors"]
+    english = client.post("/api/communities", json=body, headers={**headers, "Accept-Language": "en"}).json["errors"]
+
+    assert english["name"] == ["Missing data for required field."]
+    assert english["slug"] == ["Not a valid string."]
+    assert english["address"] == ["Length must be between 1 and 255."]
+    assert chinese["name"] == ["缺少必填字段。"] and chinese["slug"] == ["不是有效的字符串。"]
+    assert chinese["address"] == ["长度必须在 1 到 255 之间。"]
