@@ -8,6 +8,7 @@ from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from commerce.groupbuy import models as _groupbuy  # noqa: F401  (orders refer to group deals and pickup points)
+from core.i18n import N_
 from core.models import Base, UTCDateTime, created_at, intpk, utcnow
 
 
@@ -275,7 +276,13 @@ class ReturnKind(StrEnum):
     RETURN_AND_REFUND = "return_and_refund"  # the goods go back to the store
 
 
-RETURN_REASONS = ("damaged", "spoiled", "wrong_item", "missing_item", "not_as_described", "changed_mind", "other")
+# The reasons a resident picks from, and how the store reads them (msgids, shown translated).
+REASON_LABELS = {
+    "damaged": N_("damaged in delivery"), "spoiled": N_("spoiled or past its date"),
+    "wrong_item": N_("not what was ordered"), "missing_item": N_("missing from the order"),
+    "not_as_described": N_("not as described"), "changed_mind": N_("no longer wanted"), "other": N_("other"),
+}
+RETURN_REASONS = tuple(REASON_LABELS)
 
 
 class ReturnRequest(Base):

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from commerce.catalog.models import Variant
 from commerce.errors import ReturnAlreadyOpen, ReturnNotAllowed, ReturnNotOpen
 from commerce.orders import pricing, queries
-from commerce.orders.models import OrderStatus, ReturnEvent, ReturnKind, ReturnRequest, ReturnStatus
+from commerce.orders.models import REASON_LABELS, OrderStatus, ReturnEvent, ReturnKind, ReturnRequest, ReturnStatus
 from commerce.orders.service import grant_refund, lock_order, money
 from commerce.policy import Permission
 from commerce.stores import queries as store_queries
@@ -34,7 +34,8 @@ RETURN_WINDOW = timedelta(days=7)
 RETURNABLE = (OrderStatus.DELIVERED, OrderStatus.COMPLETED)
 
 kinds.register("return.requested", title=N_("Return requested on order #%(order)s"),
-               body=N_("A resident asks for %(amount)s back (%(reason)s). Approve or reject it."))
+               body=N_("A resident asks for %(amount)s back (%(reason)s). Approve or reject it."),
+               translated=("reason",))
 kinds.register("return.approved", title=N_("Return approved on order #%(order)s"),
                body=N_("%(store)s approved your return: %(amount)s is on its way back to you."))
 kinds.register("return.rejected", title=N_("Return rejected on order #%(order)s"),
@@ -103,7 +104,7 @@ def request_return(session: Session, actor: Actor, community_id: int, order_id: 
     # flush: the notification names the request
     session.flush()
     notify(session, user_ids=store_queries.staff_user_ids(session, order.store_id), kind="return.requested",
-           params={"order": order.id, "amount": money(amount, order.currency), "reason": reason},
+           params={"order": order.id, "amount": money(amount, order.currency), "reason": REASON_LABELS[reason]},
            community_id=order.community_id, subject=("return", found.id), dedupe_key=f"return.requested:{found.id}")
     session.commit()
     return found

@@ -13,6 +13,7 @@ class Kind:
     title: str  # an English msgid marked with N_; %(param)s placeholders come from the params
     body: str
     mandatory: bool = False  # cannot be switched off in-app (emergencies, security)
+    translated: tuple[str, ...] = ()  # params that hold msgids (N_), shown in the reader's language
 
 
 _KINDS: dict[str, Kind] = {}
@@ -23,11 +24,11 @@ def N_(msgid: str) -> str:
     return msgid
 
 
-def register(name: str, *, title: str, body: str, mandatory: bool = False) -> Kind:
+def register(name: str, *, title: str, body: str, mandatory: bool = False, translated: tuple[str, ...] = ()) -> Kind:
     """Each domain registers its kinds at import; a name is registered once."""
     if name in _KINDS:
         raise RuntimeError(f"notification kind {name} registered twice")
-    kind = _KINDS[name] = Kind(name, title, body, mandatory)
+    kind = _KINDS[name] = Kind(name, title, body, mandatory, translated)
     return kind
 
 
@@ -45,6 +46,9 @@ def render(name: str, params: dict[str, Any]) -> tuple[str, str]:
     if kind is None:
         return name, ""
     safe = _Defaulting(params or {})
+    for param in kind.translated:
+        if isinstance(safe.get(param), str):
+            safe[param] = gettext(safe[param])
     return gettext(kind.title) % safe, gettext(kind.body) % safe
 
 

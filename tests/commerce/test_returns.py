@@ -95,6 +95,9 @@ def test_a_resident_returns_spoiled_fruit_and_the_store_refunds_and_restocks_it(
     told = {(n.user_id, n.kind) for n in current_session().scalars(select(Notification))}
     assert {(owner.id, "return.requested"), (resident.id, "return.approved")} <= told
     assert (resident.id, "order.refunded") not in told  # one message for one refund
+    inbox = client.get("/api/me/notifications", headers=bearer(owner.id)).json["items"]
+    asked_note = next(n for n in inbox if n["kind"] == "return.requested")
+    assert "变质或过期" in asked_note["body"]  # the reason, in the store's language
     assert not ledger.check_books(current_session()).problems
 
 
