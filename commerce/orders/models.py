@@ -1,7 +1,7 @@
 """Carts, coupons and their redemptions, orders with their lines, history and refunds, reviews."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, String, UniqueConstraint, text
@@ -29,6 +29,9 @@ ACTIVE = (OrderStatus.PAID, OrderStatus.ACCEPTED, OrderStatus.READY, OrderStatus
           OrderStatus.DELIVERED)
 # Orders whose goods were paid for and may be (partly) refunded.
 REFUNDABLE = (*ACTIVE, OrderStatus.COMPLETED)
+# After-sales (售后), as China's 7-day no-reason returns (七天无理由退货): counted from delivery or pickup.
+RETURN_WINDOW = timedelta(days=7)
+RETURNABLE = (OrderStatus.DELIVERED, OrderStatus.COMPLETED)
 
 
 class CouponKind(StrEnum):
@@ -165,6 +168,13 @@ class Order(Base):
     @property
     def is_active(self) -> bool:
         return self.status in ACTIVE
+
+    @property
+    def returnable_until(self) -> datetime | None:
+        """Until when the resident may ask for lines back (None: not a delivered order)."""
+        if self.status not in RETURNABLE or self.delivered_at is None:
+            return None
+        return self.delivered_at + RETURN_WINDOW
 
 
 class OrderLine(Base):

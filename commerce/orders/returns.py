@@ -8,7 +8,7 @@ moves once.
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from commerce.catalog.models import Variant
 from commerce.errors import ReturnAlreadyOpen, ReturnNotAllowed, ReturnNotOpen
 from commerce.orders import pricing, queries
-from commerce.orders.models import REASON_LABELS, OrderStatus, ReturnEvent, ReturnKind, ReturnRequest, ReturnStatus
+from commerce.orders.models import REASON_LABELS, ReturnEvent, ReturnKind, ReturnRequest, ReturnStatus
 from commerce.orders.service import grant_refund, lock_order, money
 from commerce.policy import Permission
 from commerce.stores import queries as store_queries
@@ -28,10 +28,6 @@ from core.auth import Actor
 from core.errors import InvalidInput
 from core.i18n import lazy_gettext as _l
 from core.models import utcnow
-
-# As China's 7-day no-reason returns (七天无理由退货): counted from delivery or pickup.
-RETURN_WINDOW = timedelta(days=7)
-RETURNABLE = (OrderStatus.DELIVERED, OrderStatus.COMPLETED)
 
 kinds.register("return.requested", title=N_("Return requested on order #%(order)s"),
                body=N_("A resident asks for %(amount)s back (%(reason)s). Approve or reject it."),
@@ -88,7 +84,7 @@ def request_return(session: Session, actor: Actor, community_id: int, order_id: 
     """
     now = now or utcnow()
     order = lock_order(session, queries.get_my_order(session, actor, community_id, order_id).id)
-    if order.status not in RETURNABLE or order.delivered_at is None or now > order.delivered_at + RETURN_WINDOW:
+    if order.returnable_until is None or now > order.returnable_until:
         raise ReturnNotAllowed()
     open_one = select(ReturnRequest.id).where(ReturnRequest.order_id == order.id,
                                               ReturnRequest.status == ReturnStatus.REQUESTED)

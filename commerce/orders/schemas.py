@@ -114,6 +114,8 @@ class OrderSchema(ma.Schema):
     paid_at = ma.fields.AwareDateTime(allow_none=True)
     delivered_at = ma.fields.AwareDateTime(allow_none=True)
     completed_at = ma.fields.AwareDateTime(allow_none=True)
+    returnable_until = ma.fields.AwareDateTime(
+        allow_none=True, metadata={"description": "the resident may ask for lines back (售后) until then"})
     history = ma.fields.List(ma.fields.Nested(OrderEventSchema))
     created_at = ma.fields.AwareDateTime()
 

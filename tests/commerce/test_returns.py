@@ -141,12 +141,35 @@ def test_only_a_delivered_order_within_seven_days_can_be_returned(client, stripe
     unpaid = client.post(f"{base}/checkout", json={"fulfilment": "pickup"}, headers=bearer(resident.id)).json
     too_early = _ask(client, shop, unpaid, lines=[{"line_id": unpaid["lines"][0]["id"], "quantity": 1}])
     assert too_early.status_code == 409 and too_early.json["code"] == "return_not_allowed"
+    assert unpaid["returnable_until"] is None
 
     order = current_session().get(Order, delivered["id"])
     order.delivered_at = utcnow() - timedelta(days=7, minutes=1)
     current_session().commit()
+    shown = client.get(f"/api/communities/{community.id}/orders/{delivered['id']}", headers=bearer(resident.id)).json
+    assert shown["returnable_until"] == (order.delivered_at + timedelta(days=7)).isoformat()
     too_late = _ask(client, shop, delivered)
     assert too_late.status_code == 409 and too_late.json["code"] == "return_not_allowed"
+
+
+def test_an_order_picked_up_and_confirmed_can_still_be_returned_within_the_window(client, stripe_client, shop):
+    community, store, owner, apples, _pears, resident = shop
+    base = f"/api/communities/{community.id}/stores/{store.id}"
+    client.put(f"{base}/cart/lines", json={"variant_id": apples.variants[0].id, "quantity": 2},
+               headers=bearer(resident.id))
+    order = client.post(f"{base}/checkout", json={"fulfilment": "pickup"}, headers=bearer(resident.id)).json
+    pay(client, stripe_client, current_session().get(Order, order["id"]).payment_id)
+    url, mine = f"/api/stores/{store.id}/orders/{order['id']}", f"/api/communities/{community.id}/orders/{order['id']}"
+    for step in ("accept", "ready"):
+        client.post(f"{url}/{step}", headers=bearer(owner.id))
+    code = client.get(mine, headers=bearer(resident.id)).json["pickup_code"]
+    assert client.post(f"{url}/pickup", json={"code": code}, headers=bearer(owner.id)).json["status"] == "delivered"
+    confirmed = client.post(f"{mine}/confirm", headers=bearer(resident.id)).json
+    assert confirmed["status"] == "completed" and confirmed["returnable_until"] is not None
+
+    asked = _ask(client, shop, order, kind="refund_only", lines=[{"line_id": order["lines"][0]["id"], "quantity": 1}])
+
+    assert asked.status_code == 201 and asked.json["amount"] == 1200
 
 
 def test_a_service_can_be_refunded_but_not_sent_back(client, shop):
