@@ -72,6 +72,8 @@ def _asked_lines(order, lines: list[dict], kind: str) -> tuple[list[dict], int]:
         amount += share
     if amount <= 0:  # free lines (a 100 % coupon): there is no money to give back
         raise InvalidInput(errors={"lines": [str(_l("These lines have nothing left to refund."))]})
+    if amount > order.total - order.refunded:  # the store already gave money back by amount, not by line
+        raise InvalidInput(errors={"lines": [str(_l("The order has less left to refund than these lines."))]})
     return asked, amount
 
 

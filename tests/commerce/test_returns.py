@@ -199,6 +199,19 @@ def test_lines_that_cost_nothing_have_nothing_to_return(client, shop):
     assert free.status_code == 422 and "lines" in free.json["errors"]
 
 
+def test_money_the_store_already_gave_back_by_amount_cannot_be_asked_for_again(client, shop, delivered):
+    _community, store, owner, *_rest = shop
+    refunded = client.post(f"/api/stores/{store.id}/orders/{delivered['id']}/refunds",
+                           json={"reason": "少送了", "amount": 4000}, headers=bearer(owner.id))
+    assert refunded.status_code == 201, refunded.json
+
+    too_much = _ask(client, shop, delivered)  # 2 apples, 2400, of the 1200 left
+
+    assert too_much.status_code == 422 and "lines" in too_much.json["errors"]
+    one = _ask(client, shop, delivered, lines=[{"line_id": _line(delivered, "红富士苹果"), "quantity": 1}])
+    assert one.status_code == 201 and one.json["amount"] == 1200
+
+
 def test_the_resident_withdraws_and_roles_stop_at_their_powers(client, shop, delivered):
     community, store, owner, *_rest, resident = shop
     clerk = staff_of_store(store)
