@@ -32,6 +32,8 @@ from core.models import utcnow
 kinds.register("return.requested", title=N_("Return requested on order #%(order)s"),
                body=N_("A resident asks for %(amount)s back (%(reason)s). Approve or reject it."),
                translated=("reason",))
+kinds.register("return.withdrawn", title=N_("Return withdrawn on order #%(order)s"),
+               body=N_("The resident withdrew their return request; nothing is left to do."))
 kinds.register("return.approved", title=N_("Return approved on order #%(order)s"),
                body=N_("%(store)s approved your return: %(amount)s is on its way back to you."))
 kinds.register("return.rejected", title=N_("Return rejected on order #%(order)s"),
@@ -109,9 +111,12 @@ def request_return(session: Session, actor: Actor, community_id: int, order_id: 
 
 
 def withdraw_return(session: Session, actor: Actor, community_id: int, return_id: int) -> ReturnRequest:
-    """The resident takes back an open request. Commits."""
+    """The resident takes back an open request. Commits; tells the store's staff it is off their queue."""
     found = _lock_open(session, queries.get_my_return(session, actor, community_id, return_id).id)
     _step(found, ReturnStatus.WITHDRAWN, actor.user_id)
+    notify(session, user_ids=store_queries.staff_user_ids(session, found.store_id), kind="return.withdrawn",
+           params={"order": found.order_id}, community_id=found.community_id, subject=("return", found.id),
+           dedupe_key=f"return.withdrawn:{found.id}")
     session.commit()
     return found
 

@@ -212,7 +212,7 @@ def test_money_the_store_already_gave_back_by_amount_cannot_be_asked_for_again(c
     assert one.status_code == 201 and one.json["amount"] == 1200
 
 
-def test_the_resident_withdraws_and_roles_stop_at_their_powers(client, shop, delivered):
+def test_the_resident_withdraws_and_roles_stop_at_their_powers(client, shop, delivered, run_jobs):
     community, store, owner, *_rest, resident = shop
     clerk = staff_of_store(store)
     asked = _ask(client, shop, delivered).json
@@ -227,6 +227,9 @@ def test_the_resident_withdraws_and_roles_stop_at_their_powers(client, shop, del
         late = client.post(url, json=body, headers=bearer(who.id))
         assert late.status_code == 409 and late.json["code"] == "return_not_open", url
     assert current_session().get(Order, delivered["id"]).refunded == 0
+    run_jobs()
+    told = {(n.user_id, n.kind) for n in current_session().scalars(select(Notification))}
+    assert {(owner.id, "return.withdrawn"), (clerk.id, "return.withdrawn")} <= told
 
 
 def _stock(product):
