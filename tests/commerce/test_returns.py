@@ -244,10 +244,11 @@ def test_simultaneous_decisions_on_one_request_refund_it_exactly_once(app, commi
     asked = _ask(client, (community, store, owner, apples, pears, resident), order).json
     approve = (f"/api/stores/{store.id}/returns/{asked['id']}/approve", {"restock": True}, owner)
     reject = (f"/api/stores/{store.id}/returns/{asked['id']}/reject", {"reason": "不同意"}, owner)
+    withdraw = (f"/api/communities/{community.id}/returns/{asked['id']}/withdraw", None, resident)
 
-    responses = fire_together(app, [approve] * 8 + [reject] * 4)
+    responses = fire_together(app, [approve] * 8 + [reject] * 3 + [withdraw] * 2)
 
-    assert sorted(r.status_code for r in responses) == [200] + [409] * 11, [r.json for r in responses]
+    assert sorted(r.status_code for r in responses) == [200] + [409] * 12, [r.json for r in responses]
     with app.app_context():
         decided = db.session.get(ReturnRequest, asked["id"])
         refunds = db.session.scalars(select(Refund).where(Refund.payment_id == order["payment_id"])).all()
