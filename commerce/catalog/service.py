@@ -30,7 +30,7 @@ from commerce.policy import Permission
 from commerce.stores import queries as store_queries
 from core.auth import Actor
 from core.db import db
-from core.errors import InvalidInput
+from core.errors import InvalidInput, NotFound
 from core.i18n import lazy_gettext as _l
 from core.jobs import job, jobs
 from core.models import utcnow
@@ -44,7 +44,8 @@ def create_category(session: Session, actor: Actor, **fields: Any) -> Category:
         raise SlugTaken()
     parent_id = fields.get("parent_id")
     if parent_id is not None:
-        parent = session.get(Category, parent_id)
+        # Shared lock: a move of the parent under another category waits, then sees this child.
+        parent = session.get(Category, parent_id, with_for_update={"read": True})
         if parent is None or parent.parent_id is not None:
             raise UnknownCategory(errors={"parent_id": [str(_l("Must be a top-level category."))]})
     category = Category(**fields)
@@ -60,13 +61,17 @@ def update_category(session: Session, actor: Actor, category_id: int, **fields: 
     (`reindex_category`): search by the new name finds them moments later.
     """
     require(actor, Permission.CATEGORY_MANAGE)
-    category = queries.get_category(session, category_id)
+    parent_id = fields.get("parent_id")
+    locked = _lock_categories(session, category_id, parent_id)
+    if category_id not in locked:
+        raise NotFound()
+    category = locked[category_id]
     if "slug" in fields and session.scalar(
         select(Category.id).where(Category.slug == fields["slug"], Category.id != category.id)
     ) is not None:
         raise SlugTaken()
-    if fields.get("parent_id") is not None:
-        parent = session.get(Category, fields["parent_id"])
+    if parent_id is not None:
+        parent = locked.get(parent_id)
         if parent is None or parent.parent_id is not None or parent.id == category.id:
             raise UnknownCategory(errors={"parent_id": [str(_l("Must be another top-level category."))]})
         if session.scalar(select(Category.id).where(Category.parent_id == category.id).limit(1)) is not None:
@@ -78,6 +83,18 @@ def update_category(session: Session, actor: Actor, category_id: int, **fields: 
         jobs.enqueue_after_commit(session, reindex_category, category.id)
     session.commit()
     return category
+
+
+def _lock_categories(session: Session, *ids: int | None) -> dict[int, Category]:
+    """Locks these categories, in id order, and returns those that exist.
+
+    Every change of the tree locks the categories it reads the levels of (the one it moves and
+    its new parent; a new category's parent): two changes that together would make a third
+    level share a row, so the second waits and then sees the first.
+    """
+    query = (select(Category).where(Category.id.in_({i for i in ids if i is not None})).order_by(Category.id)
+             .with_for_update().execution_options(populate_existing=True))
+    return {category.id: category for category in session.scalars(query)}
 
 
 def delete_category(session: Session, actor: Actor, category_id: int) -> None:

@@ -6,12 +6,12 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from commerce.catalog.models import Product, ServiceSlot, Variant
+from commerce.catalog.models import Category, Product, ServiceSlot, Variant
 from commerce.groupbuy.models import GroupDeal, PickupPoint
 from commerce.orders.models import Cart, CartLine, Coupon, CouponRedemption, Order, OrderLine
 from core.db import db
 from core.models import utcnow
-from tests.commerce.factories import CouponFactory, product_of, slot_of, store_serving
+from tests.commerce.factories import CategoryFactory, CouponFactory, product_of, slot_of, store_serving
 from tests.conftest import bearer
 from tests.factories import (
     BuildingFactory,
@@ -184,3 +184,27 @@ def test_deleting_a_product_while_deals_are_opened_on_it_never_leaves_a_deal_on_
     assert {r.json["code"] for r in responses if r.status_code == 409} <= expected
     assert sorted(r.status_code for r in responses[:3] + responses[4:]) == sorted(
         [201] * open_deals + [409] * (6 - open_deals))
+
+
+def test_categories_moved_and_created_at_once_never_make_a_third_level(app, committed):
+    # Each round races the three ways a third level could appear: X goes under Y while Z goes
+    # under X, Y goes under W, and a new category is created under X.
+    admin = UserFactory(platform_role="admin")
+    rounds = [{name: CategoryFactory(slug=f"r{i}-{name}") for name in "xyzw"} for i in range(4)]
+    url = "/api/commerce/categories"
+    requests = []
+    for i, c in enumerate(rounds):
+        requests += [("PATCH", f"{url}/{c['x'].id}", {"parent_id": c["y"].id}, admin),
+                     ("PATCH", f"{url}/{c['z'].id}", {"parent_id": c["x"].id}, admin),
+                     ("PATCH", f"{url}/{c['y'].id}", {"parent_id": c["w"].id}, admin),
+                     ("POST", url, {"slug": f"r{i}-new", "name": "新", "name_en": "New", "parent_id": c["x"].id},
+                      admin)]
+
+    responses = _fire(app, requests)
+
+    assert {r.status_code for r in responses} <= {200, 201, 422}, [r.json for r in responses]
+    parent = Category.__table__.alias("parent")
+    third_level = (select(func.count()).select_from(Category)
+                   .join(parent, parent.c.id == Category.parent_id).where(parent.c.parent_id.is_not(None)))
+    assert _scalar(app, third_level) == 0
+    assert any(r.status_code == 422 for r in responses)
