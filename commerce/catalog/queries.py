@@ -54,8 +54,15 @@ def store_products(store_id: int, *, published: bool | None = None, q: str | Non
     return query
 
 
+# FOR UPDATE OF products: a product is loaded joined to its category and store, and a bare FOR
+# UPDATE would lock those rows too, holding up every new product of the category, in any store,
+# and every order of the store until the product's transaction ends.
+LOCK_PRODUCT = {"of": Product}
+
+
 def get_store_product(session: Session, store_id: int, product_id: int, *, lock: bool = False) -> Product:
-    product = session.get(Product, product_id, with_for_update=lock)
+    """One of the store's products; `lock` takes its row lock (only its row, see `LOCK_PRODUCT`)."""
+    product = session.get(Product, product_id, with_for_update=LOCK_PRODUCT if lock else None)
     if product is None or product.store_id != store_id:
         raise NotFound()
     return product

@@ -15,6 +15,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from commerce.catalog import queries as catalog_queries
 from commerce.catalog.models import Product, Variant
 from commerce.errors import AlreadyJoined, DealClosed, JoinNotCancellable, NotServing, OutOfStock, ProductArchived
 from commerce.groupbuy import queries
@@ -111,7 +112,7 @@ def create_deal(session: Session, actor: Actor, store_id: int, *, community_id: 
     if variant is None or variant.store_id != store_id:
         raise InvalidInput(errors={"variant_id": [str(_l("This store sells no such variant."))]})
     # Locked: a deletion of the product at this moment waits, then sees this deal and refuses.
-    if session.get(Product, variant.product_id, with_for_update=True).archived_at is not None:
+    if catalog_queries.get_store_product(session, store_id, variant.product_id, lock=True).archived_at is not None:
         raise ProductArchived()
     point = session.get(PickupPoint, pickup_point_id)
     if point is None or point.community_id != community_id or not point.active:

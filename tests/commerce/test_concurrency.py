@@ -5,7 +5,9 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
+from commerce.catalog import queries as catalog_queries
 from commerce.catalog.models import Category, Product, ServiceSlot, Variant
 from commerce.groupbuy.models import GroupDeal, PickupPoint
 from commerce.orders.models import Cart, CartLine, Coupon, CouponRedemption, Order, OrderLine
@@ -208,3 +210,32 @@ def test_categories_moved_and_created_at_once_never_make_a_third_level(app, comm
                    .join(parent, parent.c.id == Category.parent_id).where(parent.c.parent_id.is_not(None)))
     assert _scalar(app, third_level) == 0
     assert any(r.status_code == 422 for r in responses)
+
+
+def test_a_product_being_deleted_holds_up_neither_its_category_nor_its_store(app, committed):
+    community = CommunityFactory()
+    store, _owner = store_serving(community)
+    neighbour, neighbour_owner = store_serving(community)
+    seasonal = CategoryFactory()
+    doomed = product_of(store, name="过季月饼", category=seasonal)
+    rice = product_of(store, name="大米", price=5000, stock=10)
+    resident = resident_of(community)
+    _cart(resident, store, community, rice.variants[0])
+    new_product = {"category_id": seasonal.id, "name": "新月饼",
+                   "variants": [{"sku": "YB-1", "name": "盒", "price": 100}]}
+
+    with app.app_context(), ThreadPoolExecutor(max_workers=2) as pool:
+        deleting = Session(db.engine)
+        # The row lock a deletion holds while it checks the product's deals and empties carts.
+        catalog_queries.get_store_product(deleting, store.id, doomed.id, lock=True)
+        try:
+            added = pool.submit(app.test_client().post, f"/api/stores/{neighbour.id}/products", json=new_product,
+                                headers=bearer(neighbour_owner.id))
+            ordered = pool.submit(app.test_client().post,
+                                  f"/api/communities/{community.id}/stores/{store.id}/checkout",
+                                  json={"fulfilment": "pickup"}, headers=bearer(resident.id))
+            assert added.result(timeout=5).status_code == 201
+            assert ordered.result(timeout=5).status_code == 201
+        finally:
+            deleting.rollback()
+            deleting.close()
