@@ -54,15 +54,18 @@ def store_products(store_id: int, *, published: bool | None = None, q: str | Non
     return query
 
 
-# FOR UPDATE OF products: a product is loaded joined to its category and store, and a bare FOR
-# UPDATE would lock those rows too, holding up every new product of the category, in any store,
-# and every order of the store until the product's transaction ends.
-LOCK_PRODUCT = {"of": Product}
+# FOR NO KEY UPDATE OF products. OF: a product is loaded joined to its category and store, and a
+# bare FOR UPDATE would lock those rows too, holding up every new product of the category, in any
+# store, and every order of the store until the product's transaction ends. NO KEY: an order line
+# naming the product (its foreign key takes KEY SHARE) goes on; a checkout holding a variant's row
+# and waiting for the product, while an edit holds the product and waits for the variant, would
+# be a deadlock.
+LOCK_PRODUCT = {"of": Product, "key_share": True}
 
 
 def get_store_product(session: Session, store_id: int, product_id: int, *, lock: bool = False) -> Product:
     """One of the store's products; `lock` takes its row lock (only its row, see `LOCK_PRODUCT`)."""
-    product = session.get(Product, product_id, with_for_update=LOCK_PRODUCT if lock else None)
+    product = session.get(Product, product_id, with_for_update=LOCK_PRODUCT if lock else None, populate_existing=lock)
     if product is None or product.store_id != store_id:
         raise NotFound()
     return product

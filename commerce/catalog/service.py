@@ -119,8 +119,12 @@ def reindex_category(category_id: int) -> int:
     category = session.get(Category, category_id)
     done, after = 0, 0
     while category is not None:
+        # Locked like an edit locks its product: an edit in flight finishes first and the batch
+        # reads what it wrote, instead of writing a document of the product as it was.
         batch = session.scalars(select(Product).where(Product.category_id == category_id, Product.id > after)
-                                .order_by(Product.id).limit(REINDEX_BATCH)).all()
+                                .order_by(Product.id).limit(REINDEX_BATCH)
+                                .with_for_update(**queries.LOCK_PRODUCT)
+                                .execution_options(populate_existing=True)).all()
         if not batch:
             break
         for product in batch:
@@ -131,7 +135,9 @@ def reindex_category(category_id: int) -> int:
 
 
 def _category(session: Session, category_id: int) -> Category:
-    category = session.get(Category, category_id)
+    """The category a product is put in, share-locked: a rename of it waits for the product's
+    transaction, so its reindex sees the product; a deletion of it first makes this a 422."""
+    category = session.get(Category, category_id, with_for_update={"read": True})
     if category is None:
         raise UnknownCategory(errors={"category_id": [str(_l("No category has this id."))]})
     return category
@@ -209,7 +215,9 @@ def delete_product(session: Session, actor: Actor, store_id: int, product_id: in
 
 
 def _live_product(session: Session, store_id: int, product_id: int) -> Product:
-    product = queries.get_store_product(session, store_id, product_id)
+    """The product to change, locked: edits of it happen one after the other, so each re-derives
+    its documents and cheapest price from the last one's result. An archived product is 409."""
+    product = queries.get_store_product(session, store_id, product_id, lock=True)
     if product.archived_at is not None:
         raise ProductArchived()
     return product

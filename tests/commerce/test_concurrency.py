@@ -1,14 +1,16 @@
 """Real simultaneous checkouts on PostgreSQL: the last units, a coupon's total and per-resident limits and
 a service slot's places are never exceeded, however many residents race for them."""
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from commerce.catalog import queries as catalog_queries
 from commerce.catalog.models import Category, Product, ServiceSlot, Variant
+from commerce.catalog.service import refresh, reindex_category
 from commerce.groupbuy.models import GroupDeal, PickupPoint
 from commerce.orders.models import Cart, CartLine, Coupon, CouponRedemption, Order, OrderLine
 from core.db import db
@@ -239,3 +241,64 @@ def test_a_product_being_deleted_holds_up_neither_its_category_nor_its_store(app
         finally:
             deleting.rollback()
             deleting.close()
+
+
+def test_edits_of_one_product_at_once_leave_its_search_text_describing_it(app, committed):
+    community = CommunityFactory()
+    store, owner = store_serving(community)
+    product = product_of(store, name="苹果", description="新鲜")
+    url = f"/api/stores/{store.id}/products/{product.id}"
+    edits = [{"name": f"红富士{i}"} if i % 2 else {"description": f"烟台产地{i}"} for i in range(8)]
+
+    responses = _fire(app, [("PATCH", url, edit, owner) for edit in edits])
+
+    assert {r.status_code for r in responses} == {200}
+    with app.app_context():
+        stored = db.session.get(Product, product.id)
+        documents = stored.name_text, stored.search_text
+        refresh(stored)
+        assert documents == (stored.name_text, stored.search_text)
+
+
+def _in_app(app, function, *args):
+    with app.app_context():
+        return function(*args)
+
+
+def _wait_for_a_lock_wait(app):
+    with app.app_context():
+        for _ in range(100):
+            waiting = db.session.scalar(text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+                                             " AND datname = current_database()"))
+            db.session.rollback()
+            if waiting:
+                return
+            time.sleep(0.05)
+    raise AssertionError("nothing waited for the lock")
+
+
+def test_a_rename_reindexing_during_an_edit_keeps_the_edit_and_the_new_name(app, committed):
+    store, _owner = store_serving(CommunityFactory())
+    category = CategoryFactory(name="日用", name_en="Household")
+    product = product_of(store, name="洗衣液", category=category)
+
+    with app.app_context(), ThreadPoolExecutor(max_workers=1) as pool:
+        editing = Session(db.engine)
+        # An edit in flight: it read the category's old name and has written the product's new one.
+        edited = catalog_queries.get_store_product(editing, store.id, product.id, lock=True)
+        edited.name = "洗衣凝珠"
+        refresh(edited)
+        editing.flush()
+        try:
+            with Session(db.engine) as renaming:
+                renaming.get(Category, category.id).name = "清洁用品"
+                renaming.commit()
+            reindexing = pool.submit(_in_app, app, reindex_category, category.id)
+            _wait_for_a_lock_wait(app)
+            editing.commit()
+            assert reindexing.result(timeout=5) == 1
+        finally:
+            editing.close()
+
+        stored = db.session.get(Product, product.id)
+        assert " 凝珠 " in stored.search_text and " 清洁 " in stored.search_text and " 日用 " not in stored.search_text
