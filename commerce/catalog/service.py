@@ -283,6 +283,7 @@ def update_slot(session: Session, actor: Actor, store_id: int, product_id: int, 
                 capacity: int) -> ServiceSlot:
     """Staff change a slot's places, never below those already booked. Commits."""
     store_queries.require_store(session, actor, store_id, Permission.STORE_OPERATE)
+    _live_product(session, store_id, product_id)
     slot = queries.get_store_slot(session, store_id, product_id, slot_id)
     slot = session.scalar(select(ServiceSlot).where(ServiceSlot.id == slot.id).with_for_update()
                           .execution_options(populate_existing=True))
@@ -296,6 +297,7 @@ def update_slot(session: Session, actor: Actor, store_id: int, product_id: int, 
 def remove_slot(session: Session, actor: Actor, store_id: int, product_id: int, slot_id: int) -> None:
     """Staff remove a slot nobody booked. Commits."""
     store_queries.require_store(session, actor, store_id, Permission.STORE_OPERATE)
+    _live_product(session, store_id, product_id)
     slot = queries.get_store_slot(session, store_id, product_id, slot_id)
     slot = session.scalar(select(ServiceSlot).where(ServiceSlot.id == slot.id).with_for_update()
                           .execution_options(populate_existing=True))

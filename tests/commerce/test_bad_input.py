@@ -79,6 +79,11 @@ CASES = [
     ("admin", "PATCH", "/api/commerce/categories/{cat}", {"slug": "Not A Slug"}, "slug"),
     ("admin", "PATCH", "/api/commerce/categories/{cat}", {"position": -1}, "position"),
     ("admin", "PATCH", "/api/commerce/categories/{cat}", {"parent_id": "{cat}"}, "parent_id"),
+    ("admin", "PATCH", "/api/commerce/categories/{cat}", {"parent_id": BIG}, "parent_id"),
+    ("admin", "PATCH", "/api/commerce/categories/{cat}", {"name_en": "x" * 61}, "name_en"),
+    ("admin", "PATCH", "/api/commerce/categories/{cat}", {"slug": None}, "slug"),
+    ("admin", "POST", "/api/commerce/categories", {"slug": "new", "name": "新", "name_en": "New", "parent_id": BIG},
+     "parent_id"),
 ]
 
 

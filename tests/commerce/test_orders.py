@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from commerce import jobs
 from commerce.catalog.models import Variant
-from commerce.orders.models import Coupon, Order
+from commerce.orders.models import Cart, CartLine, Coupon, Order
 from commerce.stores.models import StoreHours
 from community.notifications.models import Notification
 from core.models import utcnow
@@ -414,3 +414,56 @@ def test_the_owner_sees_a_settlement_statement_of_what_the_store_is_owed_and_was
     assert after["balance"] == 0
     (payout,) = after["payouts"]
     assert payout["amount"] == 5640 and payout["lines"][0]["description"] == f"order:{order['id']} paid"
+
+
+def _delete(client, store, owner, product):
+    response = client.delete(f"/api/stores/{store.id}/products/{product.id}", headers=bearer(owner.id))
+    assert response.status_code == 204, response.json
+
+
+def test_a_deleted_product_leaves_the_cart_and_checkout_sells_only_the_rest(client, world):
+    community, store, owner, apples, pears, resident = world
+    _add(client, community, store, resident, apples.variants[0].id, 2)
+    _add(client, community, store, resident, pears.variants[0].id, 1)
+
+    _delete(client, store, owner, apples)
+    placed = _checkout(client, community, store, resident)
+
+    assert placed.status_code == 201, placed.json
+    assert [(line["product_name"], line["quantity"]) for line in placed.json["lines"]] == [("雪梨", 1)]
+    assert (_stock(apples.variants[0].id), _stock(pears.variants[0].id)) == (10, 4)
+
+
+def test_a_cart_line_of_a_deleted_product_that_slipped_in_is_refused_at_checkout(client, world):
+    community, store, owner, apples, pears, resident = world
+    _add(client, community, store, resident, pears.variants[0].id, 1)
+    _delete(client, store, owner, apples)
+    # What a cart update racing the deletion could leave: a line added after its lines were removed.
+    cart = current_session().scalar(select(Cart).where(Cart.user_id == resident.id))
+    cart.lines.append(CartLine(variant_id=apples.variants[0].id, quantity=1))
+    current_session().commit()
+
+    shown = client.get(f"{_base(community, store)}/cart", headers=bearer(resident.id)).json
+    refused = _checkout(client, community, store, resident)
+
+    assert {line["variant_id"]: line["available"] for line in shown["lines"]} == {
+        apples.variants[0].id: False, pears.variants[0].id: True}
+    assert refused.status_code == 409 and refused.json["code"] == "not_purchasable"
+    assert (_stock(apples.variants[0].id), _stock(pears.variants[0].id)) == (10, 5)
+    assert current_session().scalar(select(Order.id).where(Order.user_id == resident.id)) is None
+
+
+def test_orders_of_a_deleted_product_still_name_it_for_the_resident_and_the_store(client, world, stripe_client):
+    community, store, owner, apples, _pears, resident = world
+    _add(client, community, store, resident, apples.variants[0].id, 1)
+    order = _checkout(client, community, store, resident).json
+    pay(client, stripe_client, _order(order["id"]).payment_id)
+
+    _delete(client, store, owner, apples)
+
+    mine = client.get(f"/api/communities/{community.id}/orders/{order['id']}", headers=bearer(resident.id))
+    theirs = client.get(f"/api/stores/{store.id}/orders/{order['id']}", headers=bearer(owner.id))
+    assert [line["product_name"] for line in mine.json["lines"]] == ["红富士苹果"]
+    assert [line["product_name"] for line in theirs.json["lines"]] == ["红富士苹果"]
+    accepted = client.post(f"/api/stores/{store.id}/orders/{order['id']}/accept", headers=bearer(owner.id))
+    assert accepted.status_code == 200 and accepted.json["status"] == "accepted"

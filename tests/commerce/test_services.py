@@ -84,3 +84,21 @@ def test_slots_are_only_for_services_and_never_twice_at_one_time(client, world):
     response = client.post(f"/api/stores/{store.id}/products/{goods.json['id']}/slots", json={"slots": [slot]},
                            headers=bearer(owner.id))
     assert response.status_code == 409 and response.json["code"] == "not_a_service"
+
+
+def test_the_slots_of_a_deleted_service_are_neither_opened_changed_nor_removed(client, world):
+    community, store, owner, product = world
+    slot = slot_of(current_session().get(Product, product["id"]), capacity=2)
+    url = f"/api/stores/{store.id}/products/{product['id']}"
+    assert client.delete(url, headers=bearer(owner.id)).status_code == 204
+
+    new = {"starts_at": _at(80).isoformat(), "ends_at": _at(82).isoformat(), "capacity": 1}
+    for method, path, body in (("POST", f"{url}/slots", {"slots": [new]}),
+                               ("PATCH", f"{url}/slots/{slot.id}", {"capacity": 5}),
+                               ("DELETE", f"{url}/slots/{slot.id}", None)):
+        refused = client.open(path, method=method, json=body, headers=bearer(owner.id))
+        assert refused.status_code == 409 and refused.json["code"] == "product_archived", (method, path)
+    assert current_session().get(ServiceSlot, slot.id).capacity == 2
+    listed = client.get(f"/api/communities/{community.id}/products/{product['id']}/slots",
+                        headers=bearer(resident_of(community).id))
+    assert listed.status_code == 404
