@@ -50,11 +50,14 @@ class Product(Base):
         # The services tab (`kind=service`, newest first): a few hundred rows among 100,000 goods.
         Index("ix_products_kind_id", "kind", "id"),
         CheckConstraint("rating_count >= 0 AND rating_total >= 0", name="ratings_not_negative"),
+        CheckConstraint("category_id IS NOT NULL OR archived_at IS NOT NULL", name="live_products_have_a_category"),
     )
 
     id: Mapped[intpk]
     store_id: Mapped[int] = mapped_column(ForeignKey("stores.id", ondelete="CASCADE"))
-    category_id: Mapped[int] = mapped_column(ForeignKey("commerce_categories.id", ondelete="RESTRICT"))
+    # Empty only for an archived product whose category the platform removed since (as Saleor's
+    # products can be without one): nobody can move an archived product, so it must not pin it.
+    category_id: Mapped[int | None] = mapped_column(ForeignKey("commerce_categories.id", ondelete="RESTRICT"))
     kind: Mapped[str] = mapped_column(String(10), default=ProductKind.GOODS)
     name: Mapped[str] = mapped_column(String(120))
     description: Mapped[str | None] = mapped_column(String(2000))
@@ -74,7 +77,7 @@ class Product(Base):
     variants: Mapped[list[Variant]] = relationship(
         lazy="selectin", cascade="all, delete-orphan", order_by=lambda: (Variant.position, Variant.id),
     )
-    category: Mapped[Category] = relationship(lazy="joined", innerjoin=True)
+    category: Mapped[Category | None] = relationship(lazy="joined")
     store: Mapped[Store] = relationship(lazy="joined", innerjoin=True)
 
     @property

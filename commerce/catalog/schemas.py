@@ -60,7 +60,10 @@ class ProductSchema(ma.Schema):
 
     id = ma.fields.Integer(dump_only=True)
     store_id = ma.fields.Integer(dump_only=True)
-    category_id = Id(required=True)
+    # Never null in a request; null in a response only for a deleted product whose category the
+    # platform has removed since.
+    category_id = Id(required=True, metadata={"nullable": True, "description": "null only for a deleted product "
+                                                                               "whose category was removed since"})
     kind = ma.fields.String(load_default=ProductKind.GOODS.value,
                             validate=ma.validate.OneOf([k.value for k in ProductKind]))
     name = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=120))

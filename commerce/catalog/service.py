@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from commerce.catalog import queries
@@ -98,13 +98,19 @@ def _lock_categories(session: Session, *ids: int | None) -> dict[int, Category]:
 
 
 def delete_category(session: Session, actor: Actor, category_id: int) -> None:
-    """The platform removes an empty category. Commits. One with subcategories or products is 409."""
+    """The platform removes a category nothing is sold under. Commits.
+
+    One with subcategories or products is 409; deleted (archived) products do not count, since
+    nobody can move them: they stay, without a category.
+    """
     require(actor, Permission.CATEGORY_MANAGE)
     category = queries.get_category(session, category_id, lock=True)
     used = (select(Category.id).where(Category.parent_id == category.id).limit(1),
-            select(Product.id).where(Product.category_id == category.id).limit(1))
+            select(Product.id).where(Product.category_id == category.id, Product.archived_at.is_(None)).limit(1))
     if any(session.scalar(query) is not None for query in used):
         raise CategoryInUse()
+    session.execute(update(Product).where(Product.category_id == category.id, Product.archived_at.is_not(None))
+                    .values(category_id=None).execution_options(synchronize_session=False))
     session.delete(category)
     session.commit()
 

@@ -250,3 +250,22 @@ def test_a_deleted_product_is_archived_out_of_every_list_and_every_cart(client, 
                               ("PATCH", f"/api/stores/{store.id}/variants/{variant_id}", {"stock": 5})):
         refused = client.open(url, method=method, json=body, headers=bearer(owner.id))
         assert refused.status_code == 409 and refused.json["code"] == "product_archived", (method, url)
+
+
+def test_deleted_products_do_not_keep_their_category_from_being_removed(client, world):
+    _community, store, owner, _resident = world
+    seasonal = CategoryFactory(name="月饼")
+    gone = product_of(store, name="过季月饼", category=seasonal)
+    still_sold = product_of(store, name="冰皮月饼", category=seasonal)
+    mine = f"/api/stores/{store.id}/products"
+    category_url = f"/api/commerce/categories/{seasonal.id}"
+    assert client.delete(f"{mine}/{gone.id}", headers=bearer(owner.id)).status_code == 204
+
+    refused = client.delete(category_url, headers=_admin())
+    assert refused.status_code == 409 and refused.json["code"] == "category_in_use"  # 冰皮月饼 is still sold
+    assert client.delete(f"{mine}/{still_sold.id}", headers=bearer(owner.id)).status_code == 204
+    assert client.delete(category_url, headers=_admin()).status_code == 204
+
+    archived = client.get(f"{mine}?archived=true", headers=bearer(owner.id)).json["items"]
+    assert sorted((p["name"], p["category_id"]) for p in archived) == [("冰皮月饼", None), ("过季月饼", None)]
+    assert client.get(f"{mine}/{gone.id}", headers=bearer(owner.id)).json["category_id"] is None
