@@ -1,9 +1,9 @@
 """Use cases of payments: PaymentIntents, capture, cancel, refunds, webhooks, reconciliation,
 commission and settlement.
 
-The contract for higher floors (`record_payment` then `request_intent`, or `start_payment`;
-`capture_payment`, `cancel_payment`, `refund_payment`, `commission_for`,
-`register_payout_account`) takes no actor and does not commit: the calling use case checks its
+The contract for higher floors (`record_payment`, then `request_intent` once the caller has
+committed what it reserved; `capture_payment`, `cancel_payment`, `refund_payment`,
+`commission_for`, `register_payout_account`) takes no actor and does not commit: the calling use case checks its
 own policy and commits. The rest are this floor's own use cases and jobs, and commit.
 
 A payment only moves forward (`_NEXT`): a late or repeated webhook cannot take it back, so a
@@ -252,11 +252,6 @@ def request_intent(session: Session, payment_id: int) -> Payment:
     payment.stripe_payment_intent_id = intent["id"]
     payment.client_secret = intent["client_secret"]
     return payment
-
-
-def start_payment(session: Session, **payment: Any) -> Payment:
-    """`record_payment` and `request_intent` in one go, for callers that hold no contended lock."""
-    return request_intent(session, record_payment(session, **payment).id)
 
 
 def capture_payment(session: Session, payment_id: int, *, amount: int | None = None) -> Payment:

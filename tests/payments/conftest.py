@@ -40,10 +40,11 @@ def session(app: Flask, connection) -> Iterator[Session]:
 
 def start(session: Session, payer, community, *, amount: int = 10_000, payee: str | None = "store:3",
           commit: bool = True, **kwargs):
-    payment = service.start_payment(
+    payment = service.record_payment(
         session, reference=kwargs.pop("reference", f"order:{uuid.uuid4().int % 10**6}"), payer_user_id=payer.id,
         community_id=community.id, amount=amount, payee=payee, **kwargs,
     )
+    payment = service.request_intent(session, payment.id)
     if commit:
         session.commit()
     return payment

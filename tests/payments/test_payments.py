@@ -154,11 +154,11 @@ def test_an_unpaid_payment_can_be_canceled_before_the_payer_confirms(session, wo
         ({"description": "x" * 256}, "description"),
     ],
 )
-def test_start_payment_refuses_bad_arguments_before_calling_stripe(session, world, changes, field):
+def test_a_payment_with_bad_arguments_is_refused_before_stripe_is_called(session, world, changes, field):
     community, payer = world
     arguments = {"reference": "order:1", "payer_user_id": payer.id, "community_id": community.id, "amount": 100,
                  **changes}
     with pytest.raises(InvalidInput) as raised:
-        service.start_payment(session, **arguments)
+        service.record_payment(session, **arguments)
     assert field in raised.value.errors
     assert session.query(Payment).count() == 0
