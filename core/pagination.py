@@ -14,6 +14,8 @@ import marshmallow as ma
 from sqlalchemy import Select, func, literal, select
 from sqlalchemy.orm import Session
 
+from core.i18n import gettext
+
 MAX_PAGE_SIZE = 100
 
 
@@ -29,8 +31,9 @@ def windowed(max_rows: int) -> type[PageArgs]:
 
     def _within_window(self, data, **kwargs):
         if data["page"] * data["page_size"] > max_rows:
-            raise ma.ValidationError(f"Only the first {max_rows} results can be paged through; narrow the search.",
-                                     "page")
+            raise ma.ValidationError(
+                gettext("Only the first %(rows)s results can be paged through; narrow the search.", rows=max_rows),
+                "page")
 
     return type(f"PageArgsWithin{max_rows}", (PageArgs,), {"_within_window": ma.validates_schema(_within_window)})
 

@@ -6,6 +6,8 @@ from typing import Any
 
 from flask_babel import gettext
 
+from core.i18n import N_  # noqa: F401 - domains mark their kinds' texts with it, from here
+
 
 @dataclass(frozen=True)
 class Kind:
@@ -17,11 +19,6 @@ class Kind:
 
 
 _KINDS: dict[str, Kind] = {}
-
-
-def N_(msgid: str) -> str:
-    """Marks a msgid for extraction; it is translated when the notification is read."""
-    return msgid
 
 
 def register(name: str, *, title: str, body: str, mandatory: bool = False, translated: tuple[str, ...] = ()) -> Kind:
