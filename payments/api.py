@@ -7,7 +7,7 @@ from core.db import db
 from core.idempotency import idempotent
 from core.pagination import PageArgs, page_of, paginate
 from core.web import Blueprint
-from payments import queries, service
+from payments import queries, refunds, service
 from payments.schemas import (
     CommissionRateFilterSchema,
     CommissionRateSchema,
@@ -75,7 +75,7 @@ class PaymentRefunds(MethodView):
     @blp.errors(401, 403, 404, 409, 422, 502, 503)
     def post(self, body, payment_id):
         """Refund part or all of a captured payment (platform admins)"""
-        return service.issue_refund(db.session, current_actor(), payment_id, **body)
+        return refunds.issue_refund(db.session, current_actor(), payment_id, **body)
 
 
 @blp.route("/commission-rates")

@@ -1,6 +1,7 @@
 """`flask --app app ledger ...` commands, and the `serve` hook that stands localstripe in for Stripe."""
 from __future__ import annotations
 
+import json
 import logging
 import secrets
 
@@ -9,6 +10,7 @@ from flask import Flask
 from flask.cli import AppGroup
 
 from core.db import db
+from payments import refunds
 from payments.ledger import check_books
 from payments.localstripe import embedded_stripe
 
@@ -25,6 +27,20 @@ def check_command() -> None:
     click.echo(f"checked {report.entries} journal entries on {report.accounts} accounts: "
                + ("balanced" if not report.problems else f"{len(report.problems)} differences"))
     if report.problems:
+        raise SystemExit(1)
+
+
+@ledger_cli.command("reconcile")
+@click.option("--days", type=click.IntRange(1, 180), default=refunds.RECONCILE_DAYS, show_default=True,
+              help="How far back to list Stripe's refunds.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def reconcile_command(days: int, as_json: bool) -> None:
+    """Book every refund Stripe made that the books miss, and send refunds that never reached Stripe."""
+    done = refunds.reconcile_refunds(db.session, days=days)
+    click.echo(json.dumps(done) if as_json else
+               f"listed {done['listed']} Stripe refunds, applied {done['applied']}, sent {done['sent']}, "
+               f"errors {done['errors']}")
+    if done["errors"]:
         raise SystemExit(1)
 
 

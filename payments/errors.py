@@ -9,6 +9,9 @@ class PaymentsNotConfigured(DomainError):
 
 class PaymentProviderError(DomainError):
     status, code, title = 502, "payment_provider_error", _l("The payment provider refused or did not answer")
+    # True when Stripe may have acted although the call failed (no answer, a 5xx): retry later with
+    # the same idempotency key. False when Stripe refused: nothing was done.
+    uncertain: bool = False
 
 
 class InvalidWebhook(DomainError):

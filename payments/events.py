@@ -6,7 +6,8 @@ A higher floor (commerce) subscribes at import time:
 
 and `on_payment_succeeded(session, payment)` then runs in the same database transaction as the
 state change, whatever caused it: a webhook, the reconciliation job, or `capture_payment`,
-`cancel_payment` and `refund_payment` called by that floor itself. A handler must not commit; if
+`cancel_payment` and `request_refund` called by that floor itself. The payment is locked when a
+handler runs: a handler locks what the payment pays for after it (payments/state.py). A handler must not commit; if
 it raises, the whole change (and the webhook delivery) rolls back and Stripe delivers again.
 """
 from __future__ import annotations
@@ -20,9 +21,12 @@ AUTHORIZED = "payment.authorized"  # manual capture: the amount is held (require
 SUCCEEDED = "payment.succeeded"  # captured (automatic or manual)
 FAILED = "payment.failed"  # an attempt failed; the payer may still retry
 CANCELED = "payment.canceled"
-REFUNDED = "payment.refunded"  # after each refund, partial or full; see payment.amount_refunded
+REFUNDED = "payment.refunded"  # after each refund is booked, partial or full; see payment.amount_refunded
+# A booked refund that Stripe refused or failed: the money never left. The handler gets the
+# Refund (its payment is locked), not the payment.
+REFUND_FAILED = "payment.refund_failed"
 
-NAMES = frozenset({AUTHORIZED, SUCCEEDED, FAILED, CANCELED, REFUNDED})
+NAMES = frozenset({AUTHORIZED, SUCCEEDED, FAILED, CANCELED, REFUNDED, REFUND_FAILED})
 Handler = Callable[[Session, Any], None]
 _HANDLERS: dict[str, list[Handler]] = {name: [] for name in NAMES}
 

@@ -63,7 +63,9 @@ class StripeGateway:
             return func(*args, **kwargs).to_dict()
         except stripe.StripeError as exc:
             log.warning("stripe %s failed: %s", what, exc.user_message or exc)
-            raise PaymentProviderError(exc.user_message or None, stripe_code=exc.code) from None
+            error = PaymentProviderError(exc.user_message or None, stripe_code=exc.code)
+            error.uncertain = _uncertain(exc)
+            raise error from None
 
     def create_intent(
         self, *, amount: int, currency: str, capture_method: str, payment_method_types: list[str],
@@ -98,6 +100,26 @@ class StripeGateway:
                           params={"payment_intent": intent_id, "amount": amount, "metadata": metadata},
                           options={"idempotency_key": key})
 
+    def list_refunds(self, *, created_since: int, key: str) -> list[dict[str, Any]]:
+        """Every refund at Stripe created at or after `created_since` (a Unix time), newest first.
+
+        Pages through Stripe's list (newest first) and stops at the first older one, so it works
+        where the API offers no `created` filter (localstripe).
+        """
+        found: list[dict[str, Any]] = []
+        params: dict[str, Any] = {"limit": 100}
+        while True:
+            page = self._call("list refunds", self.client.v1.refunds.list, params=params,
+                              options={"idempotency_key": f"{key}:{len(found)}"})
+            data = page.get("data") or []
+            for refund in data:
+                if int(refund.get("created") or 0) < created_since:
+                    return found
+                found.append(refund)
+            if not page.get("has_more") or not data:
+                return found
+            params = {"limit": 100, "starting_after": data[-1]["id"]}
+
     def retrieve_refund(self, refund_id: str, *, key: str) -> dict[str, Any]:
         return self._call("retrieve refund", self.client.v1.refunds.retrieve, refund_id,
                           options={"idempotency_key": key})
@@ -121,6 +143,15 @@ class StripeGateway:
                           params={"amount": amount, "currency": currency.lower(), "destination": destination,
                                   "metadata": metadata},
                           options={"idempotency_key": key})
+
+
+def _uncertain(exc: stripe.StripeError) -> bool:
+    """Whether Stripe may have done what it was asked although the call failed (no answer, or its
+    own error): the same call with the same idempotency key must be tried again later. A refusal
+    (invalid request, card declined) is certain: nothing was done."""
+    if isinstance(exc, (stripe.APIConnectionError, stripe.RateLimitError)):
+        return True
+    return exc.http_status is None or exc.http_status >= 500
 
 
 def gateway() -> StripeGateway:

@@ -6,14 +6,15 @@ from datetime import datetime
 
 from core.db import db
 from core.jobs import PeriodicJob, job
-from payments import service
+from payments import refunds, service
 
 log = logging.getLogger(__name__)
 
 
 @job("default", timeout=300)
 def reconcile_with_stripe(now: datetime | None = None) -> dict[str, int]:
-    """Asks Stripe about payments and refunds whose webhook never came; each in its own transaction."""
+    """Asks Stripe about payments and refunds whose webhook never came, books refunds Stripe made that
+    our books miss, and sends refunds that never reached Stripe; each in its own transaction."""
     session = db.session
     done = {"payments": 0, "refunds": 0, "errors": 0}
     for payment_id in service.payments_to_reconcile(session, now=now):
@@ -24,9 +25,12 @@ def reconcile_with_stripe(now: datetime | None = None) -> dict[str, int]:
             session.rollback()
             done["errors"] += 1
             log.exception("reconciling payment %s failed; the next run retries", payment_id)
-    for refund_id in service.refunds_to_reconcile(session, now=now):
+    listed = refunds.reconcile_refunds(session, now=now)
+    done["refunds"] += listed["applied"] + listed["sent"]
+    done["errors"] += listed["errors"]
+    for refund_id in refunds.refunds_to_reconcile(session, now=now, after=service.RECONCILE_AFTER):
         try:
-            service.reconcile_refund(session, refund_id)
+            refunds.reconcile_refund(session, refund_id)
             done["refunds"] += 1
         except Exception:
             session.rollback()

@@ -68,7 +68,7 @@ class Payment(Base):
 
 
 class Refund(Base):
-    """A full or partial refund; `key` is the caller's idempotency key for it."""
+    """A full or partial refund; `key` is the caller's idempotency key for it (payments/refunds.py)."""
 
     __tablename__ = "payment_refunds"
     __table_args__ = (CheckConstraint("amount > 0", name="amount_positive"),)
@@ -81,6 +81,8 @@ class Refund(Base):
     reason: Mapped[str] = mapped_column(String(200))
     status: Mapped[str] = mapped_column(String(20), default=RefundStatus.PENDING)
     stripe_refund_id: Mapped[str | None] = mapped_column(String(255), unique=True)
+    # Until when one sender has Stripe's answer to wait for; nobody else sends it before then.
+    sending_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[created_at]
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

@@ -3,7 +3,7 @@ import marshmallow as ma
 
 from core.web import MAX_ID, Id
 from payments.models import PaymentStatus, RefundStatus
-from payments.service import MAX_AMOUNT
+from payments.validation import MAX_AMOUNT
 
 _category = ma.validate.Regexp(r"^(\*|[a-z0-9_-]{1,40})$", error="Use '*' or lowercase letters, digits, '_' and '-'.")
 _payee = ma.validate.Regexp(r"^[a-z_]{1,30}:[1-9][0-9]{0,18}$", error="Use a payee such as store:3.")

@@ -1,21 +1,20 @@
-"""Use cases of payments: PaymentIntents, capture, cancel, refunds, webhooks, reconciliation,
-commission and settlement.
+"""Use cases of payments: PaymentIntents, capture, cancel, webhooks, reconciliation, commission
+and settlement (refunds are in payments/refunds.py).
 
 The contract for higher floors (`record_payment`, then `request_intent` once the caller has
-committed what it reserved; `capture_payment`, `cancel_payment`, `refund_payment`,
-`commission_for`, `register_payout_account`) takes no actor and does not commit: the calling use case checks its
-own policy and commits. The rest are this floor's own use cases and jobs, and commit.
+committed what it reserved; `capture_payment`, `cancel_payment`, `commission_for`,
+`register_payout_account`; `lock_payment` and refunds' `request_refund`) takes no actor and does
+not commit: the calling use case checks its own policy and commits. The rest are this floor's own
+use cases and jobs, and commit.
 
-A payment only moves forward (`_NEXT`): a late or repeated webhook cannot take it back, so a
-`payment_intent.succeeded` that arrives after the refund leaves it refunded.
+A payment only moves forward (payments/state.py): a late or repeated webhook cannot take it back.
+Stripe is asked with no row lock held; its answer is applied under the payment's lock.
 """
 from __future__ import annotations
 
 import logging
 import re
-import uuid
 from datetime import datetime, timedelta
-from typing import Any
 
 from flask import current_app
 from sqlalchemy import exists, or_, select, update
@@ -24,22 +23,13 @@ from sqlalchemy.orm import Session
 from community import queries as community_queries
 from core.auth import Actor
 from core.db import db
-from core.errors import InvalidInput, NotFound
+from core.errors import NotFound
 from core.i18n import lazy_gettext as _l
 from core.jobs import job, jobs
 from core.models import utcnow
 from core.policy import require
-from payments import events, ledger
-from payments import queries as payment_queries
-from payments.errors import (
-    InvalidWebhook,
-    PaymentNotCancelable,
-    PaymentNotCapturable,
-    PaymentNotRefundable,
-    PaymentProviderError,
-    RefundExceedsCaptured,
-    RefundKeyReused,
-)
+from payments import ledger, refunds
+from payments.errors import InvalidWebhook, PaymentNotCancelable, PaymentNotCapturable
 from payments.gateway import MANUAL_CAPTURE_TYPES, gateway, verify_webhook
 from payments.models import (
     CaptureMethod,
@@ -52,15 +42,19 @@ from payments.models import (
     PayoutAccount,
     PayoutLine,
     Posting,
-    Refund,
-    RefundStatus,
     StripeEvent,
 )
 from payments.policy import Permission
+from payments.refunds import request_refund as request_refund
+from payments.refunds import send_refund as send_refund
+from payments.state import OPEN, can_move, move, payment_for_intent
+from payments.state import lock_payment as lock_payment
+from payments.validation import check_amount, check_text, invalid
 
 log = logging.getLogger(__name__)
+# Re-exported above (`x as x`): refunds' `request_refund`/`send_refund` and the payment's
+# `lock_payment` are part of this floor's contract for higher floors, from the rooms they live in.
 
-MAX_AMOUNT = 99_999_999  # Stripe's ceiling for an amount in minor units
 WEBHOOK_TOLERANCE_SECONDS = 300
 # Webhooks normally arrive within seconds; reconciliation asks Stripe only after this long, and
 # stops asking once Stripe itself has given up on the intent (authorizations lapse after 7 days).
@@ -69,50 +63,6 @@ RECONCILE_WITHIN = timedelta(days=8)
 ANY_CATEGORY = "*"
 
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
-_NEXT: dict[str, frozenset[str]] = {
-    PaymentStatus.PENDING: frozenset(
-        {PaymentStatus.AUTHORIZED, PaymentStatus.SUCCEEDED, PaymentStatus.FAILED, PaymentStatus.CANCELED}
-    ),
-    PaymentStatus.FAILED: frozenset({PaymentStatus.AUTHORIZED, PaymentStatus.SUCCEEDED, PaymentStatus.CANCELED}),
-    PaymentStatus.AUTHORIZED: frozenset({PaymentStatus.SUCCEEDED, PaymentStatus.CANCELED}),
-    PaymentStatus.SUCCEEDED: frozenset({PaymentStatus.REFUNDED}),
-    PaymentStatus.CANCELED: frozenset(),
-    PaymentStatus.REFUNDED: frozenset(),
-}
-_OPEN = (PaymentStatus.PENDING, PaymentStatus.AUTHORIZED, PaymentStatus.FAILED)
-
-
-def _invalid(field: str, message) -> InvalidInput:
-    return InvalidInput(errors={field: [str(message)]})
-
-
-def _check_amount(amount: Any, field: str = "amount") -> None:
-    if type(amount) is not int or not 1 <= amount <= MAX_AMOUNT:
-        raise _invalid(field, _l("Must be a whole number of minor units from 1 to 99999999."))
-
-
-def _check_text(value: Any, field: str, *, min_length: int, max_length: int) -> None:
-    if not isinstance(value, str) or not min_length <= len(value) <= max_length:
-        raise _invalid(field, _l("Must be text of %(min)d to %(max)d characters.", min=min_length, max=max_length))
-
-
-def _lock_payment(session: Session, payment_id: int) -> Payment:
-    payment = session.scalar(
-        select(Payment)
-        .where(Payment.id == payment_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    if payment is None:
-        raise NotFound()
-    return payment
-
-
-def _payment_for_intent(session: Session, intent_id: Any) -> Payment | None:
-    if not isinstance(intent_id, str):
-        return None
-    payment_id = session.scalar(select(Payment.id).where(Payment.stripe_payment_intent_id == intent_id))
-    return None if payment_id is None else _lock_payment(session, payment_id)
 
 
 # --- commission -------------------------------------------------------------------------------
@@ -161,7 +111,7 @@ def set_commission_rate(
     if community_id is not None:
         community_queries.get_community(session, community_id)
     if platform_rate_bps + community_rate_bps > 10_000:
-        raise _invalid("community_rate_bps", _l("The two rates together cannot exceed 10000 (100 %)."))
+        raise invalid("community_rate_bps", _l("The two rates together cannot exceed 10000 (100 %)."))
     scope = (
         CommissionRate.community_id.is_(None) if community_id is None else CommissionRate.community_id == community_id
     )
@@ -211,17 +161,17 @@ def record_payment(
     later: group deals); manual capture offers only the method types that can hold money (cards).
     Raises InvalidInput (422) for a bad argument, PaymentProviderError (502) if Stripe refuses.
     """
-    _check_text(reference, "reference", min_length=1, max_length=100)
-    _check_amount(amount)
-    _check_text(description, "description", min_length=0, max_length=255)
+    check_text(reference, "reference", min_length=1, max_length=100)
+    check_amount(amount)
+    check_text(description, "description", min_length=0, max_length=255)
     if not isinstance(currency, str) or not _CURRENCY.match(currency):
-        raise _invalid("currency", _l("Must be a three-letter currency code such as CNY."))
+        raise invalid("currency", _l("Must be a three-letter currency code such as CNY."))
     if capture_method not in set(CaptureMethod):
-        raise _invalid("capture_method", _l("Must be automatic or manual."))
+        raise invalid("capture_method", _l("Must be automatic or manual."))
     if payee is not None and not ledger.is_valid_payee(payee):
-        raise _invalid("payee", _l("Must look like store:3."))
+        raise invalid("payee", _l("Must look like store:3."))
     if store_category is not None:
-        _check_text(store_category, "store_category", min_length=1, max_length=40)
+        check_text(store_category, "store_category", min_length=1, max_length=40)
     platform_bps, community_bps = _rates(session, community_id, store_category) if payee else (0, 0)
     payment = Payment(
         reference=reference, payer_user_id=payer_user_id, community_id=community_id, amount=amount,
@@ -254,100 +204,63 @@ def request_intent(session: Session, payment_id: int) -> Payment:
     return payment
 
 
+def _current(session: Session, payment_id: int) -> Payment:
+    payment = session.get(Payment, payment_id, populate_existing=True)
+    if payment is None:
+        raise NotFound()
+    return payment
+
+
 def capture_payment(session: Session, payment_id: int, *, amount: int | None = None) -> Payment:
     """Captures an authorized (manual-capture) payment, all of it or `amount` of it.
 
-    Does not commit. Calls Stripe (key `payment:<id>:capture`); posts the capture entry; calls the
-    "payment.succeeded" handlers. Raises PaymentNotCapturable (409) unless authorized.
+    Does not commit. Calls Stripe (key `payment:<id>:capture`) with no lock of payments held, then
+    locks the payment and applies Stripe's answer: the capture entry and the "payment.succeeded"
+    handlers. Raises PaymentNotCapturable (409) unless authorized.
     """
-    payment = _lock_payment(session, payment_id)
+    payment = _current(session, payment_id)
     if payment.status != PaymentStatus.AUTHORIZED:
         raise PaymentNotCapturable()
     if amount is not None:
-        _check_amount(amount)
+        check_amount(amount)
         if amount > payment.amount:
-            raise _invalid("amount", _l("Cannot capture more than was authorized."))
+            raise invalid("amount", _l("Cannot capture more than was authorized."))
     captured = payment.amount if amount is None else amount
-    gateway().capture_intent(payment.stripe_payment_intent_id, amount=captured, key=f"payment:{payment.id}:capture")
-    _mark_succeeded(session, payment, captured)
+    intent = gateway().capture_intent(payment.stripe_payment_intent_id, amount=captured,
+                                      key=f"payment:{payment.id}:capture")
+    payment = lock_payment(session, payment_id)
+    if intent.get("status") == "succeeded":
+        _mark_succeeded(session, payment, captured)  # what we captured, whatever else the intent says
+    else:
+        _apply_intent(session, payment, intent)
     return payment
 
 
 def cancel_payment(session: Session, payment_id: int) -> Payment:
     """Cancels a payment that was not captured (pending, failed or authorized: the hold is released).
 
-    Does not commit. Calls Stripe (key `payment:<id>:cancel`); calls the "payment.canceled"
-    handlers. Canceling a canceled payment returns it unchanged; a captured one raises
-    PaymentNotCancelable (409): refund it instead.
+    Does not commit. Calls Stripe (key `payment:<id>:cancel`) with no lock of payments held, then
+    locks the payment and applies the answer: the "payment.canceled" handlers. Canceling a
+    canceled payment returns it unchanged; a captured one raises PaymentNotCancelable (409):
+    refund it instead. If the payer paid just before, Stripe refuses (PaymentProviderError) and the
+    payment's success arrives by its webhook.
     """
-    payment = _lock_payment(session, payment_id)
+    payment = _current(session, payment_id)
     if payment.status == PaymentStatus.CANCELED:
         return payment
-    if payment.status not in _OPEN:
+    if payment.status not in OPEN:
         raise PaymentNotCancelable()
+    # Without an intent id (Stripe failed or never answered) nobody holds a client secret: an
+    # intent Stripe may have made can never be confirmed, so there is nothing to cancel there.
+    intent = None
     if payment.stripe_payment_intent_id is not None:
-        # Without an intent id (Stripe failed or never answered) nobody holds a client secret: an
-        # intent Stripe may have made can never be confirmed, so there is nothing to cancel there.
-        gateway().cancel_intent(payment.stripe_payment_intent_id, key=f"payment:{payment.id}:cancel")
-    _move(session, payment, PaymentStatus.CANCELED)
+        intent = gateway().cancel_intent(payment.stripe_payment_intent_id, key=f"payment:{payment.id}:cancel")
+    payment = lock_payment(session, payment_id)
+    if intent is None:
+        move(session, payment, PaymentStatus.CANCELED)
+    else:
+        _apply_intent(session, payment, intent)
     return payment
-
-
-def refund_payment(session: Session, payment_id: int, *, amount: int, reason: str, key: str) -> Refund:
-    """Refunds `amount` of a captured payment; `key` (the caller's, e.g. "order:42:refund:1") makes
-    it idempotent: the same key returns the same refund.
-
-    Does not commit. Calls Stripe (key `refund:<payment id>:<key>`); posts the refund entries; calls
-    the "payment.refunded" handlers. The payment row is locked, so concurrent refunds of one
-    payment queue up and their total never exceeds the captured amount (RefundExceedsCaptured,
-    409; the database's check constraint is the last guard). A payment whose whole captured amount
-    was refunded becomes "refunded".
-    """
-    _check_amount(amount)
-    _check_text(reason, "reason", min_length=1, max_length=200)
-    _check_text(key, "key", min_length=1, max_length=200)
-    payment = _lock_payment(session, payment_id)
-    # Looked up under the payment's lock: a concurrent call with the same key has committed by now.
-    existing = session.scalar(select(Refund).where(Refund.key == key))
-    if existing is not None:
-        if existing.payment_id != payment.id:
-            raise RefundKeyReused()
-        return existing
-    if payment.status == PaymentStatus.REFUNDED:
-        raise RefundExceedsCaptured()
-    if payment.status != PaymentStatus.SUCCEEDED:
-        raise PaymentNotRefundable()
-    if payment.amount_refunded + amount > payment.amount_captured:
-        raise RefundExceedsCaptured(remaining=payment.amount_captured - payment.amount_refunded)
-    refund = Refund(payment_id=payment.id, key=key, amount=amount, currency=payment.currency, reason=reason,
-                    status=RefundStatus.PENDING)
-    session.add(refund)
-    # flush: the refund's ledger entries are keyed by its id
-    session.flush()
-    result = gateway().refund(
-        payment.stripe_payment_intent_id, amount=amount,
-        metadata={"payment_id": str(payment.id), "refund_id": str(refund.id), "reason": reason},
-        key=f"refund:{payment.id}:{key}",
-    )
-    if result.get("status") in ("failed", "canceled"):
-        raise PaymentProviderError(stripe_code=result.get("failure_reason"))
-    refund.stripe_refund_id = result["id"]
-    _book_refund(session, payment, refund, succeeded=result.get("status") == "succeeded")
-    return refund
-
-
-def _book_refund(session: Session, payment: Payment, refund: Refund, *, succeeded: bool) -> None:
-    """The refund's entries, the payment's refunded amount, and the "payment.refunded" handlers."""
-    ledger.post_entry(
-        session, key=f"refund:{refund.id}", description=f"{payment.reference} refunded: {refund.reason}",
-        postings=_refund_postings(payment, refund.amount),
-    )
-    payment.amount_refunded += refund.amount
-    if payment.amount_refunded == payment.amount_captured:
-        _move(session, payment, PaymentStatus.REFUNDED, announce=False)
-    if succeeded:
-        _refund_paid(session, refund)
-    events.emit(session, events.REFUNDED, payment)
 
 
 def register_payout_account(session: Session, *, payee: str, stripe_account_id: str) -> PayoutAccount:
@@ -356,8 +269,8 @@ def register_payout_account(session: Session, *, payee: str, stripe_account_id: 
     Does not commit. Settlement skips payees without one (their balance waits).
     """
     if not ledger.is_valid_payee(payee):
-        raise _invalid("payee", _l("Must look like store:3."))
-    _check_text(stripe_account_id, "stripe_account_id", min_length=1, max_length=255)
+        raise invalid("payee", _l("Must look like store:3."))
+    check_text(stripe_account_id, "stripe_account_id", min_length=1, max_length=255)
     account = session.scalar(select(PayoutAccount).where(PayoutAccount.payee == payee))
     if account is None:
         account = PayoutAccount(payee=payee, stripe_account_id=stripe_account_id)
@@ -366,44 +279,13 @@ def register_payout_account(session: Session, *, payee: str, stripe_account_id: 
     return account
 
 
-def issue_refund(session: Session, actor: Actor, payment_id: int, *, amount: int, reason: str) -> Refund:
-    """A platform admin refunds (part of) a payment, e.g. for support.
-
-    Commits. Calls Stripe; posts the refund entries; calls the "payment.refunded" handlers.
-    """
-    payment_queries.get_payment(session, actor, payment_id)
-    require(actor, Permission.PAYMENT_REFUND, payment_id)
-    refund = refund_payment(session, payment_id, amount=amount, reason=reason,
-                            key=f"admin:{actor.user_id}:{uuid.uuid4().hex}")
-    session.commit()
-    return refund
-
 
 # --- state changes, entries and handlers -------------------------------------------------------
 
-_ANNOUNCE = {
-    PaymentStatus.AUTHORIZED: events.AUTHORIZED,
-    PaymentStatus.SUCCEEDED: events.SUCCEEDED,
-    PaymentStatus.FAILED: events.FAILED,
-    PaymentStatus.CANCELED: events.CANCELED,
-}
-
-
-def _move(session: Session, payment: Payment, status: str, *, announce: bool = True) -> bool:
-    """Moves the payment forward; a move `_NEXT` does not allow is ignored (late or repeated news)."""
-    if status not in _NEXT[payment.status]:
-        if status != payment.status:
-            log.info("payment %s stays %s (ignored a move to %s)", payment.id, payment.status, status)
-        return False
-    payment.status = status
-    if announce and status in _ANNOUNCE:
-        events.emit(session, _ANNOUNCE[status], payment)
-    return True
-
 
 def _mark_succeeded(session: Session, payment: Payment, captured: int) -> None:
-    if PaymentStatus.SUCCEEDED not in _NEXT[payment.status]:
-        _move(session, payment, PaymentStatus.SUCCEEDED)  # only logs: late or repeated news
+    if not can_move(payment.status, PaymentStatus.SUCCEEDED):
+        move(session, payment, PaymentStatus.SUCCEEDED)  # only logs: late or repeated news
         return
     payment.amount_captured = max(1, min(int(captured), payment.amount))
     payment.failure_code = None
@@ -426,105 +308,8 @@ def _mark_succeeded(session: Session, payment: Payment, captured: int) -> None:
         session, key=f"payment:{payment.id}:capture", description=f"{payment.reference} paid",
         postings=[p for p in postings if p[1] != 0],
     )
-    _move(session, payment, PaymentStatus.SUCCEEDED)
+    move(session, payment, PaymentStatus.SUCCEEDED)
     jobs.enqueue_after_commit(session, record_stripe_fee, payment.id)
-
-
-def _refund_postings(payment: Payment, amount: int) -> list[tuple[str, int, str]]:
-    """Reverses the sale in proportion: cumulative shares, so a full refund returns them exactly."""
-    currency = payment.currency
-    if payment.payee is None:
-        return [(ledger.PLATFORM_SALES, amount, currency), (ledger.REFUNDS, -amount, currency)]
-    before, after = payment.amount_refunded, payment.amount_refunded + amount
-
-    def share(total: int, refunded: int) -> int:
-        return total * refunded // payment.amount_captured
-
-    platform = share(payment.platform_fee, after) - share(payment.platform_fee, before)
-    community = share(payment.community_fee, after) - share(payment.community_fee, before)
-    postings = [
-        (ledger.payee_account(payment.payee), amount - platform - community, currency),
-        (ledger.PLATFORM_COMMISSION, platform, currency),
-        (ledger.community_revenue(payment.community_id), community, currency),
-        (ledger.REFUNDS, -amount, currency),
-    ]
-    return [p for p in postings if p[1] != 0]
-
-
-def _refund_paid(session: Session, refund: Refund) -> None:
-    if refund.status != RefundStatus.PENDING:
-        return
-    refund.status = RefundStatus.SUCCEEDED
-    ledger.post_entry(
-        session, key=f"refund:{refund.id}:paid", description=f"Refund {refund.id} paid back by Stripe",
-        postings=[(ledger.REFUNDS, refund.amount, refund.currency), (ledger.CLEARING, -refund.amount, refund.currency)],
-    )
-
-
-def _refund_failed(session: Session, refund: Refund) -> None:
-    if refund.status != RefundStatus.PENDING:
-        if refund.status == RefundStatus.SUCCEEDED:
-            log.error("Stripe reports refund %s failed after it succeeded; needs an adjustment", refund.id)
-        return
-    payment = _lock_payment(session, refund.payment_id)
-    refund.status = RefundStatus.FAILED
-    granted = session.scalar(select(JournalEntry).where(JournalEntry.key == f"refund:{refund.id}"))
-    ledger.post_entry(
-        session, key=f"refund:{refund.id}:failed", description=f"Refund {refund.id} failed at Stripe",
-        postings=[(p.account.code, -p.amount, p.currency) for p in granted.postings],
-    )
-    payment.amount_refunded -= refund.amount
-    if payment.status == PaymentStatus.REFUNDED:
-        # Not a resurrection: the money never left, so the payment is captured again.
-        payment.status = PaymentStatus.SUCCEEDED
-
-
-def _apply_refund(session: Session, refund_object: dict, payment: Payment | None = None) -> bool:
-    refund = session.scalar(select(Refund).where(Refund.stripe_refund_id == refund_object.get("id")))
-    if refund is None:
-        return _import_refund(session, refund_object, payment)
-    status = refund_object.get("status")
-    if status == "succeeded":
-        _refund_paid(session, refund)
-    elif status in ("failed", "canceled"):
-        _refund_failed(session, refund)
-    return True
-
-
-def _import_refund(session: Session, refund_object: dict, payment: Payment | None) -> bool:
-    """A refund made outside Linli (the Stripe Dashboard, support): booked as if made here.
-
-    The payment is locked first: a refund Linli itself is making holds that lock until it has
-    recorded the refund's Stripe id, so a webhook that overtakes it finds it here and is not
-    booked twice. Money that left through Stripe is on the books either way.
-    """
-    stripe_id, amount = refund_object.get("id"), refund_object.get("amount")
-    payment = payment or _payment_for_intent(session, refund_object.get("payment_intent"))
-    if payment is None or not isinstance(stripe_id, str) or not isinstance(amount, int) or amount <= 0:
-        log.warning("Stripe refund %s is for no payment of Linli's; ignored", stripe_id)
-        return False
-    payment = _lock_payment(session, payment.id)
-    refund = session.scalar(select(Refund).where(Refund.stripe_refund_id == stripe_id))
-    if refund is not None:
-        return _apply_refund(session, refund_object)
-    status = refund_object.get("status")
-    if status in ("failed", "canceled"):
-        return False
-    currency = str(refund_object.get("currency", "")).upper()
-    if (payment.status not in (PaymentStatus.SUCCEEDED, PaymentStatus.REFUNDED) or currency != payment.currency
-            or payment.amount_refunded + amount > payment.amount_captured):
-        log.error("Stripe refund %s of %s %s does not fit payment %s; needs an adjustment",
-                  stripe_id, amount, currency, payment.id)
-        return False
-    refund = Refund(payment_id=payment.id, key=f"stripe:{stripe_id}", amount=amount, currency=payment.currency,
-                    reason=str(refund_object.get("reason") or "refunded outside Linli")[:200],
-                    status=RefundStatus.PENDING, stripe_refund_id=stripe_id)
-    session.add(refund)
-    # flush: the refund's ledger entries are keyed by its id
-    session.flush()
-    log.warning("imported Stripe refund %s of payment %s, made outside Linli", stripe_id, payment.id)
-    _book_refund(session, payment, refund, succeeded=status == "succeeded")
-    return True
 
 
 def _received(intent: dict, payment: Payment) -> int:
@@ -537,13 +322,13 @@ def _apply_intent(session: Session, payment: Payment, intent: dict, status: str 
     if status == "succeeded":
         _mark_succeeded(session, payment, _received(intent, payment))
     elif status == "requires_capture":
-        _move(session, payment, PaymentStatus.AUTHORIZED)
+        move(session, payment, PaymentStatus.AUTHORIZED)
     elif status == "canceled":
-        _move(session, payment, PaymentStatus.CANCELED)
+        move(session, payment, PaymentStatus.CANCELED)
     elif status == "requires_payment_method" and intent.get("last_payment_error"):
-        if PaymentStatus.FAILED in _NEXT[payment.status]:
+        if can_move(payment.status, PaymentStatus.FAILED):
             payment.failure_code = str((intent["last_payment_error"] or {}).get("code") or "failed")[:100]
-        _move(session, payment, PaymentStatus.FAILED)
+        move(session, payment, PaymentStatus.FAILED)
 
 
 # Webhook event types and the intent status each one reports.
@@ -557,7 +342,7 @@ _INTENT_EVENTS = {
 
 def _apply_event(session: Session, kind: str, obj: dict) -> str:
     if kind in _INTENT_EVENTS:
-        payment = _payment_for_intent(session, obj.get("id"))
+        payment = payment_for_intent(session, obj.get("id"))
         if payment is None:
             return "ignored"
         if kind == "payment_intent.payment_failed" and not obj.get("last_payment_error"):
@@ -565,18 +350,18 @@ def _apply_event(session: Session, kind: str, obj: dict) -> str:
         _apply_intent(session, payment, obj, _INTENT_EVENTS[kind])
         return "applied"
     if kind == "charge.refunded":
-        payment = _payment_for_intent(session, obj.get("payment_intent"))
+        payment = payment_for_intent(session, obj.get("payment_intent"))
         if payment is None:
             return "ignored"
-        if payment.status in _OPEN and obj.get("captured"):
+        if payment.status in OPEN and obj.get("captured"):
             # The refund overtook the success: the charge proves the capture.
             _mark_succeeded(session, payment, int(obj.get("amount_captured") or obj.get("amount") or 0))
         for refund_object in (obj.get("refunds") or {}).get("data") or []:
             if isinstance(refund_object, dict):
-                _apply_refund(session, refund_object, payment)
+                refunds.apply_stripe_refund(session, refund_object, payment)
         return "applied"
     if kind in ("refund.created", "charge.refund.updated", "refund.updated", "refund.failed"):
-        return "applied" if _apply_refund(session, obj) else "ignored"
+        return "applied" if refunds.apply_stripe_refund(session, obj) else "ignored"
     return "ignored"
 
 
@@ -624,7 +409,7 @@ def payments_to_reconcile(session: Session, *, now: datetime | None = None) -> l
         session.scalars(
             select(Payment.id)
             .where(
-                Payment.status.in_(_OPEN),
+                Payment.status.in_(OPEN),
                 Payment.stripe_payment_intent_id.is_not(None),
                 Payment.created_at <= now - RECONCILE_AFTER,
                 Payment.created_at >= now - RECONCILE_WITHIN,
@@ -637,39 +422,18 @@ def payments_to_reconcile(session: Session, *, now: datetime | None = None) -> l
 def reconcile_payment(session: Session, payment_id: int) -> str:
     """Asks Stripe for the truth of one open payment and applies it, as a webhook would have.
 
-    Commits. Calls Stripe (a retrieve); may post entries and call payment handlers.
+    Commits. Calls Stripe (a retrieve, with no lock held); may post entries and call payment handlers.
     """
-    payment = _lock_payment(session, payment_id)
-    if payment.status not in _OPEN:
+    payment = _current(session, payment_id)
+    if payment.status not in OPEN:
         session.rollback()
         return payment.status
     intent = gateway().retrieve_intent(payment.stripe_payment_intent_id, key=f"payment:{payment.id}:reconcile")
+    payment = lock_payment(session, payment_id)
     _apply_intent(session, payment, intent)
     status = payment.status
     session.commit()
     return status
-
-
-def refunds_to_reconcile(session: Session, *, now: datetime | None = None) -> list[int]:
-    now = now or utcnow()
-    return list(
-        session.scalars(
-            select(Refund.id)
-            .where(Refund.status == RefundStatus.PENDING, Refund.stripe_refund_id.is_not(None),
-                   Refund.created_at <= now - RECONCILE_AFTER)
-            .order_by(Refund.id)
-        )
-    )
-
-
-def reconcile_refund(session: Session, refund_id: int) -> str:
-    """Asks Stripe whether a pending refund was paid back or failed. Commits."""
-    refund = session.get(Refund, refund_id)
-    if refund is None or refund.status != RefundStatus.PENDING:
-        return "done"
-    _apply_refund(session, gateway().retrieve_refund(refund.stripe_refund_id, key=f"refund:{refund.id}:reconcile"))
-    session.commit()
-    return refund.status
 
 
 @job("low", timeout=60)

@@ -14,6 +14,7 @@ from commerce.orders import service
 from commerce.orders.models import Order, OrderStatus
 from payments import events
 from payments import service as payments
+from payments.models import Payment
 
 log = logging.getLogger(__name__)
 PREFIX = "order:"
@@ -41,7 +42,8 @@ def on_payment_succeeded(session: Session, payment) -> None:
     elif order.status == OrderStatus.CANCELLED and order.paid_at is None:
         # Paid after it expired or was cancelled, its stock already back on sale: the money goes back.
         log.info("order %s was paid after it was cancelled; refunding it", order.id)
-        payments.refund_payment(session, payment.id, amount=payment.amount_captured,
+        # Booked now; its job sends it to Stripe after this transaction commits.
+        payments.request_refund(session, payment.id, amount=payment.amount_captured,
                                 reason="paid after the order was cancelled", key=f"order:{order.id}:late-payment")
 
 
@@ -65,6 +67,17 @@ def on_payment_refunded(session: Session, payment) -> None:
             service.record(order, OrderStatus.REFUNDED, None, "refunded by the platform")
 
 
+def on_refund_failed(session: Session, refund) -> None:
+    """Stripe refused or failed a refund of the order's payment: the money never left, so the
+    order's refunded amount (and the refunded lines of a store's refund) go back down."""
+    payment = session.get(Payment, refund.payment_id)
+    order = _order(session, payment)
+    if order is None:
+        return
+    service.undo_refund(session, order, refund_id=refund.id, amount=refund.amount)
+
+
 events.subscribe(events.SUCCEEDED, on_payment_succeeded)
 events.subscribe(events.CANCELED, on_payment_canceled)
 events.subscribe(events.REFUNDED, on_payment_refunded)
+events.subscribe(events.REFUND_FAILED, on_refund_failed)

@@ -17,7 +17,7 @@ from commerce.catalog.models import Variant
 from commerce.errors import ReturnAlreadyOpen, ReturnNotAllowed, ReturnNotOpen
 from commerce.orders import pricing, queries
 from commerce.orders.models import REASON_LABELS, ReturnEvent, ReturnKind, ReturnRequest, ReturnStatus
-from commerce.orders.service import grant_refund, lock_order, money
+from commerce.orders.service import grant_refund, lock_order, money, send_refunds
 from commerce.policy import Permission
 from commerce.stores import queries as store_queries
 from commerce.stores.models import Store
@@ -135,8 +135,9 @@ def approve_return(session: Session, actor: Actor, store_id: int, return_id: int
                    note: str | None = None) -> ReturnRequest:
     """The store's owner grants the request: the lines are refunded, and restocked if asked.
 
-    Commits. Calls Stripe (the refund, through payments, which posts the reversal of the sale);
-    notifies the resident. Restocking applies to goods sent back (`return_and_refund`).
+    Commits, then calls Stripe (the refund, booked through payments, which posts the reversal of the
+    sale, then sent with no lock held); notifies the resident. Restocking applies to goods sent
+    back (`return_and_refund`).
     """
     asked = queries.get_store_return(session, actor, store_id, return_id, Permission.ORDER_REFUND)
     found = _lock_open(session, asked.id)
@@ -158,6 +159,7 @@ def approve_return(session: Session, actor: Actor, store_id: int, return_id: int
     _decided(session, found, ReturnStatus.APPROVED, actor, note, "return.approved",
              amount=money(refund.amount, order.currency))
     session.commit()
+    send_refunds(session, refund.payment_refund_id)
     return found
 
 

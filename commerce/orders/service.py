@@ -454,6 +454,11 @@ def _restore_cart(session: Session, order: Order) -> None:
 # Payment outcomes (called by commerce/orders/events.py inside payments' transaction) ----------
 
 def lock_order(session: Session, order_id: int) -> Order:
+    """The order, row-locked after its payment: payments' lock order (the payment, then what it pays
+    for) is the one every path takes, webhooks and platform refunds included, so none deadlocks."""
+    payment_id = session.scalar(select(Order.payment_id).where(Order.id == order_id))
+    if payment_id is not None:
+        payments.lock_payment(session, payment_id)
     order = session.scalar(select(Order).where(Order.id == order_id).with_for_update()
                            .execution_options(populate_existing=True))
     if order is None:
@@ -504,19 +509,23 @@ def host_payee(order: Order) -> str:
 
 
 def _reverse_host_commission(session: Session, order: Order, amount: int, key: str) -> None:
-    """A refund takes back the pickup host's commission in proportion (cumulative: exact in the end)."""
+    """A refund of `amount` (already in `order.refunded`) takes back the pickup host's commission in
+    proportion (cumulative: exact in the end); a negative amount (a refund that failed) gives it back."""
     if not order.host_commission or not order.pickup_host_id or not order.total:
         return
     before = order.host_commission * (order.refunded - amount) // order.total
     share = order.host_commission * order.refunded // order.total - before
-    if share > 0:
+    if share != 0:
         ledger.post_entry(session, key=key, description=f"order:{order.id} refund: pickup host's share back",
                           postings=[(ledger.payee_account(host_payee(order)), share, order.currency),
                                     (ledger.payee_account(f"store:{order.store_id}"), -share, order.currency)])
 
 
-def _cancel_paid(session: Session, order: Order, *, reason: str, actor_user_id: int) -> None:
-    """A paid order ends before anything left the store: a full refund, and the stock comes back."""
+def _cancel_paid(session: Session, order: Order, *, reason: str, actor_user_id: int) -> int | None:
+    """A paid order ends before anything left the store: a full refund, and the stock comes back.
+
+    Does not commit. Returns the payment refund to send (`payments.send_refund`) once committed.
+    """
     refund_amount = order.total - order.refunded
     _release(session, order)
     order.cancel_reason = reason
@@ -526,8 +535,20 @@ def _cancel_paid(session: Session, order: Order, *, reason: str, actor_user_id: 
         line.refunded_quantity, line.refunded = line.quantity, line.line_total
     record(order, OrderStatus.CANCELLED, actor_user_id, reason)
     if refund_amount > 0 and order.payment_id is not None:
-        payments.refund_payment(session, order.payment_id, amount=refund_amount, reason=reason[:200],
-                                key=f"order:{order.id}:cancel")
+        return payments.request_refund(session, order.payment_id, amount=refund_amount, reason=reason[:200],
+                                       key=f"order:{order.id}:cancel").id
+    return None
+
+
+def send_refunds(session: Session, *refund_ids: int | None) -> None:
+    """After the commit that booked them: Stripe pays the refunds back, with no lock held. Commits.
+
+    Stripe's refusal has reversed the refund (the order's books follow through its event) and is a
+    502; no answer leaves it pending, and reconciliation sends it again.
+    """
+    for refund_id in refund_ids:
+        if refund_id is not None:
+            payments.send_refund(session, refund_id)
 
 
 def cancel_my_order(session: Session, actor: Actor, community_id: int, order_id: int, *,
@@ -543,10 +564,11 @@ def cancel_my_order(session: Session, actor: Actor, community_id: int, order_id:
         # The payment first (its lock, then the order's), as its webhook does.
         _cancel_payment(session, order.payment_id, reason=reason, actor_user_id=actor.user_id)
     order = lock_order(session, order.id)
+    refund_id = None
     if order.status == OrderStatus.AWAITING_PAYMENT:
         cancel_unpaid(session, order, reason=reason, actor_user_id=actor.user_id)
     elif order.status == OrderStatus.PAID:
-        _cancel_paid(session, order, reason=reason, actor_user_id=actor.user_id)
+        refund_id = _cancel_paid(session, order, reason=reason, actor_user_id=actor.user_id)
         notify(session, user_ids=store_queries.staff_user_ids(session, order.store_id),
                kind="order.cancelled_by_resident", params={"order": order.id, "reason": reason},
                community_id=order.community_id, subject=("order", order.id),
@@ -554,6 +576,7 @@ def cancel_my_order(session: Session, actor: Actor, community_id: int, order_id:
     elif order.status != OrderStatus.CANCELLED:
         raise OrderStateConflict()
     session.commit()
+    send_refunds(session, refund_id)
     return order
 
 
@@ -645,9 +668,10 @@ def cancel_store_order(session: Session, actor: Actor, store_id: int, order_id: 
     order = lock_order(session, queries.get_store_order(session, actor, store_id, order_id).id)
     if order.status not in (OrderStatus.PAID, OrderStatus.ACCEPTED, OrderStatus.READY):
         raise OrderStateConflict()
-    _cancel_paid(session, order, reason=reason, actor_user_id=actor.user_id)
+    refund_id = _cancel_paid(session, order, reason=reason, actor_user_id=actor.user_id)
     _tell_resident(session, order, "order.cancelled", reason=reason)
     session.commit()
+    send_refunds(session, refund_id)
     return order
 
 
@@ -663,15 +687,18 @@ def refund_order(session: Session, actor: Actor, store_id: int, order_id: int, *
                                                         Permission.ORDER_REFUND).id)
     refund = grant_refund(session, order, reason=reason, amount=amount, lines=lines, actor_user_id=actor.user_id)
     session.commit()
+    send_refunds(session, refund.payment_refund_id)
     return refund
 
 
 def grant_refund(session: Session, order: Order, *, reason: str, actor_user_id: int, amount: int | None = None,
                  lines: list[dict] | None = None, tell: bool = True) -> OrderRefund:
-    """Refunds an amount, or units of lines, of an order the caller has locked. Does not commit.
+    """Refunds an amount, or units of lines, of an order the caller has locked (`lock_order`).
 
-    Calls Stripe (through payments, which posts the reversal of the sale); tells the resident
-    unless `tell` is false (the caller tells them in its own words).
+    Does not commit. Books the refund through payments (which posts the reversal of the sale);
+    the caller commits, then has Stripe pay it back with `send_refunds(session,
+    refund.payment_refund_id)`. Tells the resident unless `tell` is false (the caller tells them
+    in its own words).
     """
     if order.status not in REFUNDABLE:
         raise OrderStateConflict()
@@ -705,12 +732,43 @@ def grant_refund(session: Session, order: Order, *, reason: str, actor_user_id: 
         order.history.append(OrderEvent(from_status=order.status, to_status=order.status,
                                         actor_user_id=actor_user_id, note=f"refunded {amount}: {reason}"[:255]))
     if order.payment_id is not None:
-        paid_back = payments.refund_payment(session, order.payment_id, amount=amount, reason=reason,
+        paid_back = payments.request_refund(session, order.payment_id, amount=amount, reason=reason,
                                             key=f"order:{order.id}:refund:{number}")
         refund.payment_refund_id = paid_back.id
     if tell:
         _tell_resident(session, order, "order.refunded", amount=money(amount, order.currency), reason=reason)
     return refund
+
+
+def undo_refund(session: Session, order: Order, *, refund_id: int, amount: int) -> None:
+    """A booked refund of the order's payment failed at Stripe: the order's books take it back.
+
+    Does not commit (runs in the payment's "refund_failed" event, the payment and order locked).
+    A store's refund gives its lines back; a cancellation's stays cancelled, with the money still
+    held, and is logged for the platform's staff to settle with the resident.
+    """
+    taken_back = min(order.refunded, amount)
+    order.refunded -= taken_back
+    _reverse_host_commission(session, order, -taken_back, f"order:{order.id}:refund-failed:{refund_id}:host")
+    granted = session.scalar(select(OrderRefund).where(OrderRefund.order_id == order.id,
+                                                       OrderRefund.payment_refund_id == refund_id))
+    if granted is not None:
+        lines = {line.id: line for line in order.lines}
+        for item in granted.lines or []:
+            line = lines.get(item["line_id"])
+            if line is not None:
+                line.refunded_quantity -= item["quantity"]
+                line.refunded -= item["amount"]
+    if order.status == OrderStatus.REFUNDED:
+        before = next((e.from_status for e in reversed(order.history) if e.to_status == OrderStatus.REFUNDED),
+                      OrderStatus.COMPLETED)
+        record(order, before, None, f"refund of {amount} failed at the payment provider")
+    else:
+        if order.status == OrderStatus.CANCELLED:
+            log.error("order %s: the refund of its cancellation (%s) failed; the resident is still owed it",
+                      order.id, amount)
+        order.history.append(OrderEvent(from_status=order.status, to_status=order.status, actor_user_id=None,
+                                        note=f"refund of {amount} failed at the payment provider"))
 
 
 # Coupons -------------------------------------------------------------------------------------

@@ -88,3 +88,10 @@ def deliver(client, event: dict, **kwargs):
 def ledger_check(app: Flask):
     """`flask --app app ledger check`, run through the app's own CLI."""
     return app.test_cli_runner().invoke(args=["ledger", "check"])
+
+
+def refund(session: Session, payment_id: int, *, amount: int, reason: str = "退款", key: str):
+    """What a use case does: book the refund and commit, then have Stripe pay it back."""
+    booked = service.request_refund(session, payment_id, amount=amount, reason=reason, key=key)
+    session.commit()
+    return service.send_refund(session, booked.id)

@@ -9,7 +9,7 @@ from payments.errors import PaymentNotRefundable, RefundExceedsCaptured, RefundK
 from payments.models import Payment, PaymentStatus, Refund, RefundStatus
 from tests.conftest import bearer
 from tests.factories import CommunityFactory, UserFactory, current_session, resident_of
-from tests.payments.conftest import confirm_with_card, ledger_check, start
+from tests.payments.conftest import confirm_with_card, ledger_check, refund, start
 
 
 def _captured(session, stripe_client, community, amount=10_000):
@@ -29,10 +29,10 @@ def test_partial_refunds_then_the_rest_refund_everything_and_reverse_the_shares(
     refunded = []
     events.subscribe(events.REFUNDED, handler := lambda _s, p: refunded.append(p.amount_refunded))
     try:
-        first = service.refund_payment(session, payment.id, amount=3_333, reason="少了一个", key="order:1:r1")
+        first = refund(session, payment.id, amount=3_333, reason="少了一个", key="order:1:r1")
         session.commit()
         assert payment.status == PaymentStatus.SUCCEEDED and payment.amount_refunded == 3_333
-        second = service.refund_payment(session, payment.id, amount=6_667, reason="全退", key="order:1:r2")
+        second = refund(session, payment.id, amount=6_667, reason="全退", key="order:1:r2")
         session.commit()
     finally:
         events.unsubscribe(events.REFUNDED, handler)
@@ -49,31 +49,31 @@ def test_partial_refunds_then_the_rest_refund_everything_and_reverse_the_shares(
 
 def test_a_refund_above_what_remains_is_refused(session, community, stripe_client):
     payment = _captured(session, stripe_client, community, amount=1_000)
-    service.refund_payment(session, payment.id, amount=600, reason="坏了", key="k1")
+    refund(session, payment.id, amount=600, reason="坏了", key="k1")
     session.commit()
     with pytest.raises(RefundExceedsCaptured):
-        service.refund_payment(session, payment.id, amount=401, reason="再退", key="k2")
-    service.refund_payment(session, payment.id, amount=400, reason="再退", key="k3")
+        refund(session, payment.id, amount=401, reason="再退", key="k2")
+    refund(session, payment.id, amount=400, reason="再退", key="k3")
     with pytest.raises(RefundExceedsCaptured):
-        service.refund_payment(session, payment.id, amount=1, reason="又退", key="k4")
+        refund(session, payment.id, amount=1, reason="又退", key="k4")
 
 
 def test_the_same_refund_key_returns_the_same_refund(session, community, stripe_client):
     payment = _captured(session, stripe_client, community)
-    first = service.refund_payment(session, payment.id, amount=100, reason="x", key="order:9:refund:1")
+    first = refund(session, payment.id, amount=100, reason="x", key="order:9:refund:1")
     session.commit()
-    again = service.refund_payment(session, payment.id, amount=100, reason="x", key="order:9:refund:1")
+    again = refund(session, payment.id, amount=100, reason="x", key="order:9:refund:1")
     assert again.id == first.id
     assert session.get(Payment, payment.id).amount_refunded == 100
     other = _captured(session, stripe_client, community)
     with pytest.raises(RefundKeyReused):
-        service.refund_payment(session, other.id, amount=100, reason="x", key="order:9:refund:1")
+        refund(session, other.id, amount=100, reason="x", key="order:9:refund:1")
 
 
 def test_an_uncaptured_payment_cannot_be_refunded(session, community):
     payment = start(session, resident_of(community), community)
     with pytest.raises(PaymentNotRefundable):
-        service.refund_payment(session, payment.id, amount=1, reason="x", key="k")
+        refund(session, payment.id, amount=1, reason="x", key="k")
 
 
 def test_simultaneous_refunds_never_exceed_the_captured_amount(app, committed, stripe_client):

@@ -4,7 +4,7 @@ import pytest
 from payments import jobs, ledger, queries, service
 from payments.models import Payout
 from tests.factories import CommunityFactory, resident_of
-from tests.payments.conftest import confirm_with_card, ledger_check, start
+from tests.payments.conftest import confirm_with_card, ledger_check, refund, start
 from tests.payments.factories import PayoutAccountFactory
 
 
@@ -41,7 +41,7 @@ def test_settlement_pays_a_store_its_balance_with_a_statement_and_nets_a_later_r
     assert queries.payee_balance(session, payee="store:3") == 0
     assert queries.payee_balance(session, payee="store:4") == 1_880
 
-    service.refund_payment(session, first.id, amount=10_000, reason="退货", key="order:10000:refund")
+    refund(session, first.id, amount=10_000, reason="退货", key="order:10000:refund")
     session.commit()
     assert queries.payee_balance(session, payee="store:3") == -9_400  # it owes us until the next payout
     with app.app_context():

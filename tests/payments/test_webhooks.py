@@ -6,7 +6,6 @@ import pytest
 from sqlalchemy import select
 
 from core.db import db
-from payments import service
 from payments.models import JournalEntry, Payment, PaymentStatus, Refund, StripeEvent
 from tests.factories import CommunityFactory, current_session, resident_of
 from tests.payments.conftest import (
@@ -14,6 +13,7 @@ from tests.payments.conftest import (
     confirm_with_card,
     deliver,
     ledger_check,
+    refund,
     signed,
     start,
     stripe_event,
@@ -90,7 +90,7 @@ def test_the_same_event_twice_is_applied_once(client, session, paid):
 def test_a_success_arriving_after_the_refund_does_not_resurrect_the_payment(client, session, paid, stripe_client):
     payment_id, intent = paid
     deliver(client, stripe_event("payment_intent.succeeded", intent))
-    refund = service.refund_payment(session, payment_id, amount=5_000, reason="缺货", key="order:1:refund")
+    booked = refund(session, payment_id, amount=5_000, reason="缺货", key="order:1:refund")
     session.commit()
     charge = stripe_client.v1.charges.retrieve(intent["latest_charge"]["id"]).to_dict()
     assert charge["refunded"] is True
@@ -102,7 +102,7 @@ def test_a_success_arriving_after_the_refund_does_not_resurrect_the_payment(clie
     payment = _payment(session, payment_id)
     assert payment.status == PaymentStatus.REFUNDED and payment.amount_refunded == 5_000
     assert _entries(session, payment_id) == [
-        f"payment:{payment_id}:capture", f"refund:{refund.id}", f"refund:{refund.id}:paid"
+        f"payment:{payment_id}:capture", f"refund:{booked.id}", f"refund:{booked.id}:paid"
     ]
 
 
@@ -197,7 +197,7 @@ def test_a_refund_made_on_the_stripe_dashboard_is_booked_once(client, session, p
     assert f"refund:{imported.id}" in _entries(session, payment_id)
     assert ledger_check(app).exit_code == 0
     # Linli's own refund of the rest still fits what was captured.
-    service.refund_payment(session, payment_id, amount=3_000, reason="缺货", key="order:9:refund")
+    refund(session, payment_id, amount=3_000, reason="缺货", key="order:9:refund")
     session.commit()
     assert _payment(session, payment_id).status == PaymentStatus.REFUNDED
 
