@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 from commerce.catalog import service as catalog
 from commerce.catalog.models import Category
 from commerce.groupbuy import service as groupbuy
+from commerce.orders import carts, checkout, coupons, refunds, returns, reviews
 from commerce.orders import events as _events  # noqa: F401  (paid orders move through their payment's events)
-from commerce.orders import returns
 from commerce.orders import service as orders
 from commerce.stores import service as stores
 from commerce.stores.models import Store
@@ -138,13 +138,13 @@ def seed_demo(session: Session) -> None:
     catalog.add_slots(session, merchant, home.id, cleaning.id, slots=[
         {"starts_at": tomorrow + timedelta(days=d, hours=h), "ends_at": tomorrow + timedelta(days=d, hours=h + 2),
          "capacity": 2} for d in range(3) for h in (0, 3, 6)])
-    orders.create_coupon(session, merchant, fruit.id, code="WELCOME10", description="新客九折 10% off from ¥30",
-                         kind="percent", value=10, min_spend=3000, per_resident_limit=1, total_limit=500,
-                         starts_at=None, ends_at=None, product_ids=[], category_ids=[], active=True)
-    orders.create_coupon(session, merchant, fruit.id, code="FRUIT5", description="水果立减5元 ¥5 off fruit",
-                         kind="fixed", value=500, min_spend=2000, per_resident_limit=3, total_limit=None,
-                         starts_at=None, ends_at=None, product_ids=[],
-                         category_ids=[categories["fruit"].id], active=True)
+    coupons.create_coupon(session, merchant, fruit.id, code="WELCOME10", description="新客九折 10% off from ¥30",
+                          kind="percent", value=10, min_spend=3000, per_resident_limit=1, total_limit=500,
+                          starts_at=None, ends_at=None, product_ids=[], category_ids=[], active=True)
+    coupons.create_coupon(session, merchant, fruit.id, code="FRUIT5", description="水果立减5元 ¥5 off fruit",
+                          kind="fixed", value=500, min_spend=2000, per_resident_limit=3, total_limit=None,
+                          starts_at=None, ends_at=None, product_ids=[],
+                          category_ids=[categories["fruit"].id], active=True)
 
     point = groupbuy.create_pickup_point(session, manager, community.id, host_login="resident2@demo.local",
                                          name="2号楼团购点", location="2号楼一楼大堂", commission_bps=500)
@@ -154,11 +154,11 @@ def seed_demo(session: Session) -> None:
                          min_participants=3, max_quantity_per_resident=5,
                          cut_off_at=utcnow() + timedelta(days=2))
 
-    def buy(who, store, items, **checkout):
+    def buy(who, store, items, **terms):
         for product, quantity in items:
-            orders.set_cart_line(session, who, community.id, store.id, variant_id=product.variants[0].id,
-                                 quantity=quantity)
-        return orders.checkout(session, who, community.id, store.id, **checkout)
+            carts.set_cart_line(session, who, community.id, store.id, variant_id=product.variants[0].id,
+                                quantity=quantity)
+        return checkout.checkout(session, who, community.id, store.id, **terms)
 
     apples, oranges, rice = products["红富士苹果"], products["赣南脐橙"], products["东北大米"]
     completed = buy(resident, fruit, [(apples, 2), (oranges, 1)], fulfilment="delivery", coupon_code="WELCOME10")
@@ -166,10 +166,10 @@ def seed_demo(session: Session) -> None:
     for step in ("accepted", "ready", "out_for_delivery", "delivered"):
         orders.advance_order(session, merchant, fruit.id, completed.id, to_status=step)
     orders.confirm_receipt(session, resident, community.id, completed.id)
-    orders.refund_order(session, merchant, fruit.id, completed.id, reason="一个橙子坏了 one orange was bad",
-                        amount=500)
-    orders.review_order(session, resident, community.id, completed.id, rating=5, text="苹果很甜, 送货很快",
-                        products=[{"product_id": apples.id, "rating": 5, "text": "脆甜"}])
+    refunds.refund_order(session, merchant, fruit.id, completed.id, reason="一个橙子坏了 one orange was bad",
+                         amount=500)
+    reviews.review_order(session, resident, community.id, completed.id, rating=5, text="苹果很甜, 送货很快",
+                         products=[{"product_id": apples.id, "rating": 5, "text": "脆甜"}])
     apple_line = next(line for line in completed.lines if line.product_id == apples.id)
     returns.request_return(session, resident, community.id, completed.id, kind="refund_only", reason="damaged",
                            description="有一个苹果磕坏了 one apple was bruised",

@@ -20,6 +20,8 @@ from commerce.catalog.models import Product, Variant
 from commerce.errors import AlreadyJoined, DealClosed, JoinNotCancellable, NotServing, OutOfStock, ProductArchived
 from commerce.groupbuy import queries
 from commerce.groupbuy.models import LIVE_JOIN, DealStatus, GroupDeal, GroupJoin, JoinStatus, PickupPoint
+from commerce.orders import lifecycle
+from commerce.orders import refunds as order_refunds
 from commerce.orders import service as orders
 from commerce.orders.models import Order, OrderEvent, OrderLine, OrderStatus
 from commerce.policy import Permission
@@ -276,8 +278,8 @@ def close_deal(session: Session, deal_id: int, *, now: datetime | None = None) -
             join = _lock_join(session, join_id)
             order = session.get(Order, join.order_id)
             notify(session, user_ids=[join.user_id], kind="group_deal.succeeded", community_id=deal.community_id,
-                   params={"deal": deal.title, "amount": orders.money(join.amount, deal.currency),
-                           "point": f"{point.name} ({point.location})", "code": order.pickup_code if order else ""},
+                   params={"deal": deal.title, "amount": lifecycle.money(join.amount, deal.currency),
+                              "point": f"{point.name} ({point.location})", "code": order.pickup_code if order else ""},
                    subject=("order", join.order_id or 0), dedupe_key=f"group_deal.succeeded:{join.id}")
         deal.status, deal.closed_at = DealStatus.SUCCEEDED, now
         outcome = "succeeded"
@@ -354,5 +356,5 @@ def join_captured(session: Session, join_id: int, payment) -> None:
         ledger.post_entry(
             session, key=f"order:{order.id}:pickup_host", description=f"order:{order.id} pickup host's commission",
             postings=[(ledger.payee_account(f"store:{order.store_id}"), order.host_commission, order.currency),
-                      (ledger.payee_account(orders.host_payee(order)), -order.host_commission, order.currency)],
+                      (ledger.payee_account(order_refunds.host_payee(order)), -order.host_commission, order.currency)],
         )

@@ -2,8 +2,8 @@
 from flask.views import MethodView
 
 from commerce.api import blp
+from commerce.orders import carts, checkout, coupons, queries, refunds, returns, reviews, service
 from commerce.orders import events as _events  # noqa: F401  (subscribes to payment outcomes)
-from commerce.orders import queries, returns, service
 from commerce.orders.models import OrderStatus
 from commerce.orders.schemas import (
     CartLineInputSchema,
@@ -49,13 +49,13 @@ class CartView(MethodView):
     @blp.errors(401, 403, 404, 422)
     def get(self, args, community_id, store_id):
         """The resident's cart at a store, priced by the server (try a coupon with ?coupon_code=)"""
-        return service.view_cart(db.session, current_actor(), community_id, store_id, **args)
+        return carts.view_cart(db.session, current_actor(), community_id, store_id, **args)
 
     @blp.response(204)
     @blp.errors(401, 403, 404)
     def delete(self, community_id, store_id):
         """Empty the cart"""
-        service.clear_cart(db.session, current_actor(), community_id, store_id)
+        carts.clear_cart(db.session, current_actor(), community_id, store_id)
 
 
 @blp.route(f"{_CART}/lines")
@@ -66,8 +66,8 @@ class CartLines(MethodView):
     def put(self, body, community_id, store_id):
         """Set how many of a variant (in a slot, for a service) the cart holds; 0 takes it out"""
         actor = current_actor()
-        service.set_cart_line(db.session, actor, community_id, store_id, **body)
-        return service.view_cart(db.session, actor, community_id, store_id)
+        carts.set_cart_line(db.session, actor, community_id, store_id, **body)
+        return carts.view_cart(db.session, actor, community_id, store_id)
 
 
 @blp.route("/communities/<int:community_id>/stores/<int:store_id>/checkout")
@@ -78,7 +78,7 @@ class Checkout(MethodView):
     @blp.errors(401, 403, 404, 409, 422, 502)
     def post(self, body, community_id, store_id):
         """Check out the cart: reserves its stock for 15 minutes and returns the order to pay (client_secret)"""
-        return service.checkout(db.session, current_actor(), community_id, store_id, **body)
+        return checkout.checkout(db.session, current_actor(), community_id, store_id, **body)
 
 
 @blp.route("/communities/<int:community_id>/stores/<int:store_id>/reviews")
@@ -140,7 +140,7 @@ class MyOrderReview(MethodView):
     @blp.errors(401, 404, 409, 422)
     def post(self, body, community_id, order_id):
         """Review a completed order: the store's rating and words, and its products'"""
-        return service.review_order(db.session, current_actor(), community_id, order_id, **body)
+        return reviews.review_order(db.session, current_actor(), community_id, order_id, **body)
 
 
 @blp.route("/stores/<int:store_id>/orders")
@@ -210,7 +210,7 @@ class StoreOrderRefunds(MethodView):
     @blp.errors(401, 403, 404, 409, 422, 502)
     def post(self, body, store_id, order_id):
         """Refund part or all of an order, by amount or by line units (owners)"""
-        return service.refund_order(db.session, current_actor(), store_id, order_id, **body)
+        return refunds.refund_order(db.session, current_actor(), store_id, order_id, **body)
 
 
 @blp.route("/stores/<int:store_id>/coupons")
@@ -228,7 +228,7 @@ class StoreCoupons(MethodView):
     @blp.errors(401, 403, 404, 409, 422)
     def post(self, body, store_id):
         """Offer a coupon: fixed or percent off, minimum spend, limits, window, products or categories (owners)"""
-        return service.create_coupon(db.session, current_actor(), store_id, **body)
+        return coupons.create_coupon(db.session, current_actor(), store_id, **body)
 
 
 @blp.route("/stores/<int:store_id>/coupons/<int:coupon_id>")
@@ -238,7 +238,7 @@ class StoreCoupon(MethodView):
     @blp.errors(401, 403, 404, 422)
     def patch(self, body, store_id, coupon_id):
         """Change a coupon's window or limits, or switch it off (owners)"""
-        return service.update_coupon(db.session, current_actor(), store_id, coupon_id, **body)
+        return coupons.update_coupon(db.session, current_actor(), store_id, coupon_id, **body)
 
 
 @blp.route(f"{_MY_ORDER}/returns")

@@ -10,7 +10,7 @@ import logging
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from commerce.orders import service
+from commerce.orders import lifecycle, refunds
 from commerce.orders.models import Order, OrderStatus
 from payments import events
 from payments import service as payments
@@ -38,7 +38,7 @@ def on_payment_succeeded(session: Session, payment) -> None:
     if order is None:
         return
     if order.status == OrderStatus.AWAITING_PAYMENT:
-        service.mark_paid(session, order)
+        lifecycle.mark_paid(session, order)
     elif order.status == OrderStatus.CANCELLED and order.paid_at is None:
         # Paid after it expired or was cancelled, its stock already back on sale: the money goes back.
         log.info("order %s was paid after it was cancelled; refunding it", order.id)
@@ -52,8 +52,8 @@ def on_payment_canceled(session: Session, payment) -> None:
     if order is None:
         return
     if order.status == OrderStatus.AWAITING_PAYMENT:
-        reason, actor_user_id = session.info.get(service.CANCELLING) or ("payment cancelled", None)
-        service.cancel_unpaid(session, order, reason=reason, actor_user_id=actor_user_id)
+        reason, actor_user_id = session.info.get(lifecycle.CANCELLING) or ("payment cancelled", None)
+        lifecycle.cancel_unpaid(session, order, reason=reason, actor_user_id=actor_user_id)
 
 
 def on_payment_refunded(session: Session, payment) -> None:
@@ -64,7 +64,7 @@ def on_payment_refunded(session: Session, payment) -> None:
     if payment.amount_refunded > order.refunded:
         order.refunded = min(order.total, payment.amount_refunded)
         if order.refunded == order.total and order.status not in (OrderStatus.CANCELLED, OrderStatus.REFUNDED):
-            service.record(order, OrderStatus.REFUNDED, None, "refunded by the platform")
+            lifecycle.record(order, OrderStatus.REFUNDED, None, "refunded by the platform")
 
 
 def on_refund_failed(session: Session, refund) -> None:
@@ -74,7 +74,7 @@ def on_refund_failed(session: Session, refund) -> None:
     order = _order(session, payment)
     if order is None:
         return
-    service.undo_refund(session, order, refund_id=refund.id, amount=refund.amount)
+    refunds.undo_refund(session, order, refund_id=refund.id, amount=refund.amount)
 
 
 events.subscribe(events.SUCCEEDED, on_payment_succeeded)

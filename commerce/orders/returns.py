@@ -16,8 +16,9 @@ from sqlalchemy.orm import Session
 from commerce.catalog.models import Variant
 from commerce.errors import ReturnAlreadyOpen, ReturnNotAllowed, ReturnNotOpen
 from commerce.orders import pricing, queries
+from commerce.orders.lifecycle import lock_order, money
 from commerce.orders.models import REASON_LABELS, ReturnEvent, ReturnKind, ReturnRequest, ReturnStatus
-from commerce.orders.service import grant_refund, lock_order, money, send_refunds
+from commerce.orders.refunds import grant_refund, send_refunds
 from commerce.policy import Permission
 from commerce.stores import queries as store_queries
 from commerce.stores.models import Store

@@ -108,7 +108,7 @@ def test_merchants_and_admins_refunding_one_order_at_once_book_exactly_what_stri
 _DIES_AROUND_STRIPE = textwrap.dedent("""
     import json, os, signal, sys
     from app import create_app
-    from commerce.orders import service
+    from commerce.orders import refunds
     from community import queries
     from core.db import db
     from payments.gateway import _EXTENSION, gateway
@@ -132,7 +132,7 @@ _DIES_AROUND_STRIPE = textwrap.dedent("""
 
         app.extensions[_EXTENSION] = DiesAroundStripe()
         actor = queries.load_actor(db.session, ids["owner"])
-        service.refund_order(db.session, actor, ids["store"], ids["order"], reason="坏了", amount=ids["amount"])
+        refunds.refund_order(db.session, actor, ids["store"], ids["order"], reason="坏了", amount=ids["amount"])
     print("survived")
 """)
 

@@ -1,0 +1,108 @@
+"""Use cases of coupons: stores offer them, checkout redeems them under the coupon's row lock, so its
+total and per-resident limits hold however many residents race for it."""
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from commerce.errors import (
+    CouponCodeTaken,
+    CouponExhausted,
+    CouponInvalid,
+    CouponLimitReached,
+    CouponMinimumNotMet,
+)
+from commerce.orders import pricing, queries
+from commerce.orders.models import (
+    Coupon,
+    CouponRedemption,
+)
+from commerce.policy import Permission
+from commerce.stores import queries as store_queries
+from core.auth import Actor
+from core.errors import InvalidInput
+from core.i18n import lazy_gettext as _l
+
+log = logging.getLogger(__name__)
+
+
+
+def find_coupon(session: Session, store_id: int, code: str, now: datetime, *, lock: bool) -> Coupon:
+    query = select(Coupon).where(Coupon.store_id == store_id, Coupon.code == code.strip().upper())
+    if lock:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    coupon = session.scalar(query)
+    if (coupon is None or not coupon.active or (coupon.starts_at and now < coupon.starts_at)
+            or (coupon.ends_at and now >= coupon.ends_at)):
+        raise CouponInvalid()
+    return coupon
+
+
+def terms(coupon: Coupon) -> pricing.CouponTerms:
+    return pricing.CouponTerms(kind=coupon.kind, value=coupon.value, min_spend=coupon.min_spend,
+                               product_ids=frozenset(coupon.product_ids or ()),
+                               category_ids=frozenset(coupon.category_ids or ()))
+
+
+def coupon_problem(quoted: pricing.Quote, coupon: Coupon) -> Exception | None:
+    if quoted.eligible_subtotal == 0:
+        return CouponInvalid()
+    if quoted.eligible_subtotal < coupon.min_spend:
+        return CouponMinimumNotMet(min_spend=coupon.min_spend)
+    return None
+
+
+def redeem(session: Session, actor: Actor, coupon: Coupon, quoted: pricing.Quote) -> None:
+    problem = coupon_problem(quoted, coupon)
+    if problem is not None:
+        raise problem
+    if coupon.total_limit is not None and coupon.redeemed >= coupon.total_limit:
+        raise CouponExhausted()
+    if coupon.per_resident_limit is not None:
+        used = session.scalar(
+            select(func.count()).where(CouponRedemption.coupon_id == coupon.id,
+                                       CouponRedemption.user_id == actor.user_id,
+                                       CouponRedemption.released_at.is_(None))
+        )
+        if used >= coupon.per_resident_limit:
+            raise CouponLimitReached()
+    coupon.redeemed += 1
+
+
+def create_coupon(session: Session, actor: Actor, store_id: int, **fields) -> Coupon:
+    """The owner offers a coupon. Commits."""
+    store_queries.require_store(session, actor, store_id, Permission.COUPON_MANAGE)
+    fields["code"] = fields["code"].strip().upper()
+    _check_coupon(fields)
+    if session.scalar(select(Coupon.id).where(Coupon.store_id == store_id, Coupon.code == fields["code"])):
+        raise CouponCodeTaken()
+    coupon = Coupon(store_id=store_id, redeemed=0, **fields)
+    session.add(coupon)
+    session.commit()
+    return coupon
+
+
+def _check_coupon(fields: dict) -> None:
+    if fields.get("kind") == "percent" and fields.get("value", 0) > 100:
+        raise InvalidInput(errors={"value": [str(_l("A percentage is at most 100."))]})
+    starts, ends = fields.get("starts_at"), fields.get("ends_at")
+    if starts and ends and ends <= starts:
+        raise InvalidInput(errors={"ends_at": [str(_l("Must be later than starts_at."))]})
+
+
+def update_coupon(session: Session, actor: Actor, store_id: int, coupon_id: int, **fields) -> Coupon:
+    """The owner changes a coupon's window, limits or switches it off. Commits."""
+    coupon = queries.get_store_coupon(session, actor, store_id, coupon_id)
+    coupon = session.scalar(select(Coupon).where(Coupon.id == coupon.id).with_for_update()
+                            .execution_options(populate_existing=True))
+    _check_coupon({"kind": coupon.kind, "value": coupon.value, "starts_at": coupon.starts_at,
+                   "ends_at": coupon.ends_at, **fields})
+    if fields.get("total_limit") is not None and fields["total_limit"] < coupon.redeemed:
+        raise InvalidInput(errors={"total_limit": [str(_l("Already redeemed more often than this."))]})
+    for name, value in fields.items():
+        setattr(coupon, name, value)
+    session.commit()
+    return coupon
