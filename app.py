@@ -1,4 +1,4 @@
-"""Floor 7: builds the app, registers every blueprint, CLI group and job schedule. Nothing else."""
+"""Floor 8: builds the app, registers every blueprint, event subscription, CLI group and job schedule. Nothing else."""
 from __future__ import annotations
 
 import os
@@ -10,6 +10,8 @@ from commerce import api as commerce_api
 from commerce import jobs as commerce_jobs
 from commerce import seed as commerce_seed
 from commerce.cli import commerce_cli
+from commerce.groupbuy import on_payments as groupbuy_on_payments
+from commerce.orders import on_payments as orders_on_payments
 from community import queries as community_queries
 from community.announcements import api as announcements_api
 from community.announcements import jobs as announcements_jobs
@@ -86,6 +88,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     ):
         api.register_blueprint(blueprint)
     app.register_blueprint(open311_api.blp)  # GeoReport v2 documents itself; not in /api's OpenAPI
+
+    # What higher floors do when lower floors' state changes: subscribed here, never on import.
+    orders_on_payments.subscribe_to_payments()
+    groupbuy_on_payments.subscribe_to_payments()
 
     app.cli.add_command(worker_command)
     app.cli.add_command(serve_command)

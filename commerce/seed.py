@@ -15,7 +15,6 @@ from commerce.catalog import service as catalog
 from commerce.catalog.models import Category
 from commerce.groupbuy import service as groupbuy
 from commerce.orders import carts, checkout, coupons, refunds, returns, reviews
-from commerce.orders import events as _events  # noqa: F401  (paid orders move through their payment's events)
 from commerce.orders import service as orders
 from commerce.stores import service as stores
 from commerce.stores.models import Store

@@ -236,7 +236,7 @@ def _refund_failed(session: Session, refund: Refund) -> None:
     if payment.status == PaymentStatus.REFUNDED:
         # Not a resurrection: the money never left, so the payment is captured again.
         payment.status = PaymentStatus.SUCCEEDED
-    events.emit(session, events.REFUND_FAILED, refund)
+    events.emit(session, events.REFUND_FAILED, payment, refund=refund)
 
 
 # --- what Stripe says of a refund (webhooks and reconciliation) --------------------------------

@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import re
 from datetime import datetime, timedelta
+from typing import Any
 
 from flask import current_app
 from sqlalchemy import exists, or_, select, update
@@ -29,7 +30,7 @@ from core.jobs import job, jobs
 from core.models import utcnow
 from core.policy import require
 from payments import ledger, refunds
-from payments.errors import InvalidWebhook, PaymentNotCancelable, PaymentNotCapturable
+from payments.errors import InvalidWebhook, PaymentNotCancelable, PaymentNotCapturable, PaymentProviderError
 from payments.gateway import MANUAL_CAPTURE_TYPES, gateway, verify_webhook
 from payments.models import (
     CaptureMethod,
@@ -236,14 +237,15 @@ def capture_payment(session: Session, payment_id: int, *, amount: int | None = N
     return payment
 
 
-def cancel_payment(session: Session, payment_id: int) -> Payment:
+def cancel_payment(session: Session, payment_id: int, **details: Any) -> Payment:
     """Cancels a payment that was not captured (pending, failed or authorized: the hold is released).
 
     Does not commit. Calls Stripe (key `payment:<id>:cancel`) with no lock of payments held, then
-    locks the payment and applies the answer: the "payment.canceled" handlers. Canceling a
+    locks the payment and applies the answer: the "payment.canceled" handlers, which get `details`
+    (e.g. the caller's `reason` and `actor_user_id`). Canceling a
     canceled payment returns it unchanged; a captured one raises PaymentNotCancelable (409):
-    refund it instead. If the payer paid just before, Stripe refuses (PaymentProviderError) and the
-    payment's success arrives by its webhook.
+    refund it instead. If the payer paid just before, Stripe refuses, and the payment's success is
+    applied instead (its "payment.succeeded" handlers run, and the caller finds it paid).
     """
     payment = _current(session, payment_id)
     if payment.status == PaymentStatus.CANCELED:
@@ -254,12 +256,20 @@ def cancel_payment(session: Session, payment_id: int) -> Payment:
     # intent Stripe may have made can never be confirmed, so there is nothing to cancel there.
     intent = None
     if payment.stripe_payment_intent_id is not None:
-        intent = gateway().cancel_intent(payment.stripe_payment_intent_id, key=f"payment:{payment.id}:cancel")
+        try:
+            intent = gateway().cancel_intent(payment.stripe_payment_intent_id, key=f"payment:{payment.id}:cancel")
+        except PaymentProviderError as exc:
+            if exc.uncertain:
+                raise
+            # Refused: the intent is past cancelling (paid a moment ago, or cancelled by an earlier
+            # attempt whose transaction rolled back). What it is now is applied instead.
+            intent = gateway().retrieve_intent(payment.stripe_payment_intent_id,
+                                               key=f"payment:{payment.id}:cancel-refused")
     payment = lock_payment(session, payment_id)
     if intent is None:
-        move(session, payment, PaymentStatus.CANCELED)
+        move(session, payment, PaymentStatus.CANCELED, **details)
     else:
-        _apply_intent(session, payment, intent)
+        _apply_intent(session, payment, intent, **details)
     return payment
 
 
@@ -316,15 +326,16 @@ def _received(intent: dict, payment: Payment) -> int:
     return int(intent.get("amount_received") or payment.amount_captured or intent.get("amount") or payment.amount)
 
 
-def _apply_intent(session: Session, payment: Payment, intent: dict, status: str | None = None) -> None:
-    """Brings the payment to what Stripe says of its intent (only ever forward)."""
+def _apply_intent(session: Session, payment: Payment, intent: dict, status: str | None = None, **details: Any) -> None:
+    """Brings the payment to what Stripe says of its intent (only ever forward); `details` go to the
+    handlers of a cancellation."""
     status = status or intent.get("status")
     if status == "succeeded":
         _mark_succeeded(session, payment, _received(intent, payment))
     elif status == "requires_capture":
         move(session, payment, PaymentStatus.AUTHORIZED)
     elif status == "canceled":
-        move(session, payment, PaymentStatus.CANCELED)
+        move(session, payment, PaymentStatus.CANCELED, **details)
     elif status == "requires_payment_method" and intent.get("last_payment_error"):
         if can_move(payment.status, PaymentStatus.FAILED):
             payment.failure_code = str((intent["last_payment_error"] or {}).get("code") or "failed")[:100]

@@ -68,13 +68,15 @@ def payment_for_intent(session: Session, intent_id: Any) -> Payment | None:
     return None if payment_id is None else lock_payment(session, payment_id)
 
 
-def move(session: Session, payment: Payment, status: str, *, announce: bool = True) -> bool:
-    """Moves a locked payment forward; a move `NEXT` does not allow is ignored (late or repeated news)."""
+def move(session: Session, payment: Payment, status: str, *, announce: bool = True, **details: Any) -> bool:
+    """Moves a locked payment forward; a move `NEXT` does not allow is ignored (late or repeated news).
+
+    `details` go to the handlers of the event it announces (events.emit)."""
     if not can_move(payment.status, status):
         if status != payment.status:
             log.info("payment %s stays %s (ignored a move to %s)", payment.id, payment.status, status)
         return False
     payment.status = status
     if announce and status in _ANNOUNCE:
-        events.emit(session, _ANNOUNCE[status], payment)
+        events.emit(session, _ANNOUNCE[status], payment, **details)
     return True

@@ -2,7 +2,6 @@
 from flask.views import MethodView
 
 from commerce.api import blp
-from commerce.groupbuy import events as _events  # noqa: F401  (subscribes to payment outcomes)
 from commerce.groupbuy import queries, service
 from commerce.groupbuy.schemas import (
     DealFilterSchema,

@@ -23,7 +23,7 @@ from commerce.groupbuy.models import LIVE_JOIN, DealStatus, GroupDeal, GroupJoin
 from commerce.orders import lifecycle
 from commerce.orders import refunds as order_refunds
 from commerce.orders import service as orders
-from commerce.orders.models import Order, OrderEvent, OrderLine, OrderStatus
+from commerce.orders.models import Order, OrderLine, OrderStatus
 from commerce.policy import Permission
 from commerce.stores import queries as store_queries
 from commerce.stores.models import ServiceStatus, Store, StoreCommunity
@@ -342,15 +342,13 @@ def join_captured(session: Session, join_id: int, payment) -> None:
         delivery_fee=0, total=amount, refunded=0, currency=deal.currency, payment_id=payment.id,
         pickup_code=f"{secrets.randbelow(10**6):06d}", group_deal_id=deal.id, pickup_point_id=point.id,
         pickup_host_id=point.host_user_id, host_commission=amount * point.commission_bps // 10_000,
-        status=OrderStatus.PAID, paid_at=utcnow(),
+        paid_at=utcnow(),
     )
     order.lines = [OrderLine(product_id=product.id, variant_id=variant.id, product_name=product.name,
                              variant_name=variant.name, sku=variant.sku, unit_price=deal.price,
                              quantity=join.quantity, discount=0, refunded_quantity=0, refunded=0)]
-    order.history = [OrderEvent(from_status=None, to_status=OrderStatus.PAID, note=f"group deal {deal.id}")]
-    session.add(order)
-    # flush: the join and the host's ledger entry name the order
-    session.flush()
+    # Adds and flushes it: the join and the host's ledger entry name the order.
+    lifecycle.set_status(session, order, OrderStatus.PAID, actor_user_id=None, note=f"group deal {deal.id}")
     join.status, join.order_id = JoinStatus.CAPTURED, order.id
     if order.host_commission > 0:
         ledger.post_entry(

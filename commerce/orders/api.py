@@ -3,7 +3,6 @@ from flask.views import MethodView
 
 from commerce.api import blp
 from commerce.orders import carts, checkout, coupons, queries, refunds, returns, reviews, service
-from commerce.orders import events as _events  # noqa: F401  (subscribes to payment outcomes)
 from commerce.orders.models import OrderStatus
 from commerce.orders.schemas import (
     CartLineInputSchema,

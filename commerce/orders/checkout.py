@@ -39,13 +39,12 @@ from commerce.errors import (
 )
 from commerce.orders.carts import check_slot, priced_lines, quote, shop
 from commerce.orders.coupons import find_coupon, redeem
-from commerce.orders.lifecycle import RESERVATION, end_unpaid, mark_paid
+from commerce.orders.lifecycle import RESERVATION, end_unpaid, mark_paid, set_status
 from commerce.orders.models import (
     Cart,
     CartLine,
     CouponRedemption,
     Order,
-    OrderEvent,
     OrderLine,
     OrderStatus,
 )
@@ -141,7 +140,6 @@ def checkout(session: Session, actor: Actor, community_id: int, store_id: int, *
         subtotal=quoted.subtotal, discount=quoted.discount, delivery_fee=quoted.delivery_fee, total=quoted.total,
         refunded=0, currency=store.currency, coupon_code=coupon.code if coupon else None,
         reserved_until=now + RESERVATION, pickup_code=f"{secrets.randbelow(10**6):06d}",
-        status=OrderStatus.AWAITING_PAYMENT,
     )
     order.lines = [
         OrderLine(product_id=product.id, variant_id=variant.id, slot_id=line.slot_id,
@@ -151,11 +149,8 @@ def checkout(session: Session, actor: Actor, community_id: int, store_id: int, *
                   refunded_quantity=0, refunded=0)
         for line, variant, product in rows
     ]
-    order.history = [OrderEvent(from_status=None, to_status=OrderStatus.AWAITING_PAYMENT,
-                                actor_user_id=actor.user_id)]
-    session.add(order)
-    # flush: the payment's reference and the coupon's redemption name the order's id
-    session.flush()
+    # Adds and flushes it: the payment's reference and the coupon's redemption name the order's id.
+    set_status(session, order, OrderStatus.AWAITING_PAYMENT, actor_user_id=actor.user_id)
     if coupon is not None:
         session.add(CouponRedemption(coupon_id=coupon.id, user_id=actor.user_id, order_id=order.id,
                                      discount=quoted.discount))

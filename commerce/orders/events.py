@@ -1,83 +1,40 @@
-"""What commerce does when a payment for an order changes, inside payments' transaction.
+"""An order's status changes, announced to higher floors inside the transaction that makes them.
 
-Registered at import (commerce/orders/service's importers import this module). Each handler is
-safe to run twice: a repeated event finds the order already moved and does nothing.
+Every change of an order's status goes through `lifecycle.set_status`, which announces
+`order.<new status>` (`order.paid`, `order.ready`, `order.delivered`, `order.cancelled`, ...), the
+first status of a new order included. Same contract as payments/events.py: a higher floor
+subscribes when the app is created,
+
+    commerce.orders.events.subscribe("order.ready", on_order_ready)
+
+and `on_order_ready(session, order, *, from_status, actor_user_id)` runs in the same transaction,
+the order row-locked; it must not commit, and raising rolls the change back.
 """
 from __future__ import annotations
 
-import logging
+from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from commerce.orders import lifecycle, refunds
-from commerce.orders.models import Order, OrderStatus
-from payments import events
-from payments import service as payments
-from payments.models import Payment
+from commerce.orders.models import OrderStatus
+from core.events import EventBus, Handler
 
-log = logging.getLogger(__name__)
-PREFIX = "order:"
+NAMES = frozenset(f"order.{status}" for status in OrderStatus)
+_bus = EventBus(NAMES)
 
 
-def _order(session: Session, payment) -> Order | None:
-    """The order a payment pays for, locked; None for payments commerce did not start."""
-    reference = payment.reference or ""
-    if not reference.startswith(PREFIX) or not reference[len(PREFIX):].isdigit():
-        return None
-    order = session.scalar(select(Order).where(Order.id == int(reference[len(PREFIX):])).with_for_update()
-                           .execution_options(populate_existing=True))
-    if order is None or order.payment_id != payment.id:
-        log.warning("payment %s names %s, which is no order of this payment", payment.id, reference)
-        return None
-    return order
+def name_of(status: str) -> str:
+    return f"order.{status}"
 
 
-def on_payment_succeeded(session: Session, payment) -> None:
-    order = _order(session, payment)
-    if order is None:
-        return
-    if order.status == OrderStatus.AWAITING_PAYMENT:
-        lifecycle.mark_paid(session, order)
-    elif order.status == OrderStatus.CANCELLED and order.paid_at is None:
-        # Paid after it expired or was cancelled, its stock already back on sale: the money goes back.
-        log.info("order %s was paid after it was cancelled; refunding it", order.id)
-        # Booked now; its job sends it to Stripe after this transaction commits.
-        payments.request_refund(session, payment.id, amount=payment.amount_captured,
-                                reason="paid after the order was cancelled", key=f"order:{order.id}:late-payment")
+def subscribe(name: str, handler: Handler) -> None:
+    """Registers `handler(session, order, *, from_status, actor_user_id)`; twice is harmless."""
+    _bus.subscribe(name, handler)
 
 
-def on_payment_canceled(session: Session, payment) -> None:
-    order = _order(session, payment)
-    if order is None:
-        return
-    if order.status == OrderStatus.AWAITING_PAYMENT:
-        reason, actor_user_id = session.info.get(lifecycle.CANCELLING) or ("payment cancelled", None)
-        lifecycle.cancel_unpaid(session, order, reason=reason, actor_user_id=actor_user_id)
+def unsubscribe(name: str, handler: Handler) -> None:
+    _bus.unsubscribe(name, handler)
 
 
-def on_payment_refunded(session: Session, payment) -> None:
-    """A refund made outside commerce (platform support) still shows on the order."""
-    order = _order(session, payment)
-    if order is None:
-        return
-    if payment.amount_refunded > order.refunded:
-        order.refunded = min(order.total, payment.amount_refunded)
-        if order.refunded == order.total and order.status not in (OrderStatus.CANCELLED, OrderStatus.REFUNDED):
-            lifecycle.record(order, OrderStatus.REFUNDED, None, "refunded by the platform")
-
-
-def on_refund_failed(session: Session, refund) -> None:
-    """Stripe refused or failed a refund of the order's payment: the money never left, so the
-    order's refunded amount (and the refunded lines of a store's refund) go back down."""
-    payment = session.get(Payment, refund.payment_id)
-    order = _order(session, payment)
-    if order is None:
-        return
-    refunds.undo_refund(session, order, refund_id=refund.id, amount=refund.amount)
-
-
-events.subscribe(events.SUCCEEDED, on_payment_succeeded)
-events.subscribe(events.CANCELED, on_payment_canceled)
-events.subscribe(events.REFUNDED, on_payment_refunded)
-events.subscribe(events.REFUND_FAILED, on_refund_failed)
+def emit(session: Session, name: str, order: Any, **details: Any) -> None:
+    _bus.emit(session, name, order, **details)

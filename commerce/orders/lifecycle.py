@@ -13,6 +13,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from commerce.catalog.models import ServiceSlot, Variant
+from commerce.orders import events
 from commerce.orders.models import (
     Coupon,
     CouponRedemption,
@@ -30,12 +31,6 @@ from core.models import utcnow
 from payments import service as payments
 
 log = logging.getLogger(__name__)
-
-
-
-# session.info key: why commerce itself is cancelling an order's payment (reason, actor), read by
-# the payment's "canceled" event, which then ends the order on commerce's terms.
-CANCELLING = "commerce.cancelling"
 
 
 RESERVATION = timedelta(minutes=15)  # how long checkout holds stock for an unpaid order
@@ -111,10 +106,19 @@ def release_stock(session: Session, order: Order) -> None:
                         .values(redeemed=Coupon.redeemed - 1).execution_options(synchronize_session=False))
 
 
-def record(order: Order, to_status: str, actor_user_id: int | None, note: str | None = None) -> None:
-    order.history.append(OrderEvent(from_status=order.status, to_status=to_status,
-                                    actor_user_id=actor_user_id, note=note))
+def set_status(session: Session, order: Order, to_status: str, *, actor_user_id: int | None,
+               note: str | None = None) -> None:
+    """The only writer of an order's status: its history gets the step, and `order.<to_status>` is
+    announced (commerce/orders/events.py), a new order's first status included. Does not commit."""
+    from_status = order.status
+    order.history.append(OrderEvent(from_status=from_status, to_status=to_status, actor_user_id=actor_user_id,
+                                    note=note))
     order.status = to_status
+    if order.id is None:
+        session.add(order)
+        # flush: the subscribers of the event get an order with its id
+        session.flush()
+    events.emit(session, events.name_of(to_status), order, from_status=from_status, actor_user_id=actor_user_id)
 
 
 def lock_order(session: Session, order_id: int) -> Order:
@@ -132,7 +136,7 @@ def lock_order(session: Session, order_id: int) -> Order:
 
 def mark_paid(session: Session, order: Order, now: datetime | None = None) -> None:
     """The order's money arrived: the merchant's staff are told to start. Does not commit."""
-    record(order, OrderStatus.PAID, None)
+    set_status(session, order, OrderStatus.PAID, actor_user_id=None)
     order.paid_at, order.reserved_until = now or utcnow(), None
     store = session.get(Store, order.store_id)
     notify(session, user_ids=store_queries.staff_user_ids(session, order.store_id), kind="order.paid",
@@ -144,18 +148,14 @@ def mark_paid(session: Session, order: Order, now: datetime | None = None) -> No
 
 def cancel_payment_of(session: Session, payment_id: int, *, reason: str, actor_user_id: int | None) -> None:
     """Cancels an unpaid order's PaymentIntent; its "canceled" event ends the order with this reason."""
-    session.info[CANCELLING] = (reason, actor_user_id)
-    try:
-        payments.cancel_payment(session, payment_id)
-    finally:
-        session.info.pop(CANCELLING, None)
+    payments.cancel_payment(session, payment_id, reason=reason, actor_user_id=actor_user_id)
 
 
 def cancel_unpaid(session: Session, order: Order, *, reason: str, actor_user_id: int | None = None) -> None:
     """An unpaid order ends: its stock and coupon come back. Does not commit."""
     release_stock(session, order)
     order.cancel_reason, order.reserved_until = reason, None
-    record(order, OrderStatus.CANCELLED, actor_user_id, reason)
+    set_status(session, order, OrderStatus.CANCELLED, actor_user_id=actor_user_id, note=reason)
 
 
 def tell_resident(session: Session, order: Order, kind: str, **params) -> None:

@@ -15,7 +15,7 @@ from commerce.errors import (
     RefundTooLarge,
 )
 from commerce.orders import pricing, queries
-from commerce.orders.lifecycle import lock_order, money, record, release_stock, tell_resident
+from commerce.orders.lifecycle import lock_order, money, release_stock, set_status, tell_resident
 from commerce.orders.models import (
     REFUNDABLE,
     Order,
@@ -63,7 +63,7 @@ def cancel_paid(session: Session, order: Order, *, reason: str, actor_user_id: i
     _reverse_host_commission(session, order, refund_amount, f"order:{order.id}:cancel:host")
     for line in order.lines:
         line.refunded_quantity, line.refunded = line.quantity, line.line_total
-    record(order, OrderStatus.CANCELLED, actor_user_id, reason)
+    set_status(session, order, OrderStatus.CANCELLED, actor_user_id=actor_user_id, note=reason)
     if refund_amount > 0 and order.payment_id is not None:
         return payments.request_refund(session, order.payment_id, amount=refund_amount, reason=reason[:200],
                                        key=f"order:{order.id}:cancel").id
@@ -133,7 +133,7 @@ def grant_refund(session: Session, order: Order, *, reason: str, actor_user_id: 
     refund = OrderRefund(order_id=order.id, amount=amount, reason=reason, lines=by_line, created_by=actor_user_id)
     session.add(refund)
     if order.refunded == order.total:
-        record(order, OrderStatus.REFUNDED, actor_user_id, reason)
+        set_status(session, order, OrderStatus.REFUNDED, actor_user_id=actor_user_id, note=reason)
     else:
         order.history.append(OrderEvent(from_status=order.status, to_status=order.status,
                                         actor_user_id=actor_user_id, note=f"refunded {amount}: {reason}"[:255]))
@@ -168,7 +168,8 @@ def undo_refund(session: Session, order: Order, *, refund_id: int, amount: int) 
     if order.status == OrderStatus.REFUNDED:
         before = next((e.from_status for e in reversed(order.history) if e.to_status == OrderStatus.REFUNDED),
                       OrderStatus.COMPLETED)
-        record(order, before, None, f"refund of {amount} failed at the payment provider")
+        set_status(session, order, before, actor_user_id=None,
+                   note=f"refund of {amount} failed at the payment provider")
     else:
         if order.status == OrderStatus.CANCELLED:
             log.error("order %s: the refund of its cancellation (%s) failed; the resident is still owed it",

@@ -22,7 +22,7 @@ from commerce.orders.lifecycle import (
     cancel_unpaid,
     end_unpaid,
     lock_order,
-    record,
+    set_status,
     tell_resident,
 )
 from commerce.orders.models import (
@@ -75,7 +75,7 @@ def confirm_receipt(session: Session, actor: Actor, community_id: int, order_id:
     if order.status != OrderStatus.DELIVERED:
         raise OrderStateConflict()
     order.completed_at = utcnow()
-    record(order, OrderStatus.COMPLETED, actor.user_id)
+    set_status(session, order, OrderStatus.COMPLETED, actor_user_id=actor.user_id)
     session.commit()
     return order
 
@@ -92,7 +92,7 @@ def advance_order(session: Session, actor: Actor, store_id: int, order_id: int, 
         raise OrderStateConflict()
     if order.fulfilment == "pickup" and to_status in (OrderStatus.OUT_FOR_DELIVERY, OrderStatus.DELIVERED):
         raise OrderStateConflict(detail=str(_l("Pickup orders are handed over with their pickup code.")))
-    record(order, to_status, actor.user_id)
+    set_status(session, order, to_status, actor_user_id=actor.user_id)
     if to_status == OrderStatus.DELIVERED:
         order.delivered_at = utcnow()
     tell_resident(session, order, f"order.{to_status}")
@@ -107,7 +107,7 @@ def hand_over(session: Session, order: Order, *, code: str, actor_user_id: int) 
         raise OrderStateConflict()
     if not secrets.compare_digest(code, order.pickup_code or ""):
         raise WrongPickupCode(errors={"code": [str(_l("This pickup code does not match the order."))]})
-    record(order, OrderStatus.DELIVERED, actor_user_id, "pickup code verified")
+    set_status(session, order, OrderStatus.DELIVERED, actor_user_id=actor_user_id, note="pickup code verified")
     order.delivered_at = utcnow()
     tell_resident(session, order, "order.delivered")
     return order
@@ -146,8 +146,8 @@ def expired_orders(session: Session, now: datetime, limit: int = 500) -> list[in
 def expire_order(session: Session, order_id: int, now: datetime) -> str:
     """An unpaid order past its reservation: the payment is cancelled, the stock returned. Commits.
 
-    If the payment succeeded meanwhile, Stripe refuses the cancel and the order stays for its
-    webhook (which marks it paid); nothing is returned then.
+    If the payment succeeded meanwhile, Stripe refuses the cancel and the success is applied
+    instead: the order is paid, and nothing is returned.
     """
     order = session.get(Order, order_id)
     if order is None or order.status != OrderStatus.AWAITING_PAYMENT:
@@ -169,6 +169,6 @@ def complete_order(session: Session, order_id: int, now: datetime) -> str:
     order = lock_order(session, order_id)
     if order.status == OrderStatus.DELIVERED and order.delivered_at < now - COMPLETE_AFTER:
         order.completed_at = now
-        record(order, OrderStatus.COMPLETED, None, "completed automatically")
+        set_status(session, order, OrderStatus.COMPLETED, actor_user_id=None, note="completed automatically")
     session.commit()
     return order.status
