@@ -15,6 +15,8 @@ Chart of accounts (an account is a code in one currency; postings are signed, de
 | `expense:adjustments`         | expense   | debit  | manual corrections (any `expense:<name>` is an expense) |
 
 A credit-normal account's "amount owed" is minus its balance. Entries are idempotent on `key`.
+Higher floors add kinds of account with `open_account_kind` (when the app is created) and move
+money between accounts with `transfer`.
 """
 from __future__ import annotations
 
@@ -55,18 +57,36 @@ class UnbalancedEntry(ValueError):
     """An entry whose postings do not sum to zero per currency (a programming error, not input)."""
 
 
+# The chart: exact codes, then prefixes (longest first). Higher floors open new kinds of account
+# with `open_account_kind` (ads balances, financing receivables) instead of editing this table.
+_EXACT: dict[str, AccountType] = {CLEARING: AccountType.ASSET, REFUNDS: AccountType.LIABILITY}
+_KINDS: dict[str, AccountType] = {
+    MERCHANT_PAYABLE_PREFIX: AccountType.LIABILITY,
+    PAYABLE_PREFIX: AccountType.LIABILITY,
+    "revenue:": AccountType.REVENUE,
+    "expense:": AccountType.EXPENSE,
+}
+
+
+def open_account_kind(prefix: str, kind_type: AccountType) -> None:
+    """Adds a kind of account to the chart: every code starting with `prefix` (which ends with ':')
+    is of `kind_type`, e.g. `open_account_kind("ads_balance:", AccountType.LIABILITY)`. Opening
+    the same kind twice is harmless; giving a prefix another type is refused."""
+    if not prefix.endswith(":") or not _CODE.match(prefix[:-1]):
+        raise ValueError(f"not an account prefix: {prefix!r}")
+    if _KINDS.setdefault(prefix, kind_type) != kind_type:
+        raise ValueError(f"accounts {prefix}* are already {_KINDS[prefix]}")
+
+
 def account_type(code: str) -> AccountType:
-    """The type of an account code by its prefix; unknown codes are refused."""
+    """The type of an account code by the chart; codes outside it are refused."""
     if not _CODE.match(code) or len(code) > 120:
         raise ValueError(f"not an account code: {code!r}")
-    if code == CLEARING:
-        return AccountType.ASSET
-    if code == REFUNDS or code.startswith((MERCHANT_PAYABLE_PREFIX, PAYABLE_PREFIX)):
-        return AccountType.LIABILITY
-    if code.startswith("revenue:"):
-        return AccountType.REVENUE
-    if code.startswith("expense:"):
-        return AccountType.EXPENSE
+    if code in _EXACT:
+        return _EXACT[code]
+    for prefix in sorted(_KINDS, key=len, reverse=True):
+        if code.startswith(prefix):
+            return _KINDS[prefix]
     raise ValueError(f"account {code!r} is not in the chart")
 
 
@@ -175,6 +195,17 @@ def post_entry(
     # flush: the postings belong to the entry the caller gets back
     session.flush()
     return session.get(JournalEntry, entry_id)
+
+
+def transfer(session: Session, *, key: str, debit: str, credit: str, amount: int, currency: str,
+             description: str, occurred_at: datetime | None = None) -> JournalEntry:
+    """Moves `amount` from one account to another: a two-posting entry, debit `debit` and credit
+    `credit` (e.g. ad spend: debit a store's `ads_balance:store:3`, credit `revenue:ads`). Once per
+    `key`, in the caller's transaction, like `post_entry`."""
+    if type(amount) is not int or amount <= 0:
+        raise UnbalancedEntry(f"a transfer moves a positive whole amount, got {amount!r}")
+    return post_entry(session, key=key, description=description, occurred_at=occurred_at,
+                      postings=[(debit, amount, currency), (credit, -amount, currency)])
 
 
 def balance(session: Session, code: str, currency: str) -> int:

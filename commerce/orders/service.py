@@ -84,19 +84,45 @@ def advance_order(session: Session, actor: Actor, store_id: int, order_id: int, 
     """The store takes the order's next step: accept, ready, out for delivery, delivered.
 
     Commits; notifies the resident. Pickup orders skip "out for delivery" and are handed over with
-    the pickup code (`hand_over`); delivery orders go out and are marked delivered.
+    the pickup code (`hand_over`); delivery orders go out and are marked delivered (by the store's
+    own staff here, by a courier through `mark_out_for_delivery` and `mark_delivered`).
     """
     order = lock_order(session, queries.get_store_order(session, actor, store_id, order_id).id)
-    allowed = STEPS[to_status]
-    if order.status not in allowed:
+    _step(session, order, to_status, actor_user_id=actor.user_id)
+    session.commit()
+    return order
+
+
+def _step(session: Session, order: Order, to_status: str, *, actor_user_id: int | None,
+          note: str | None = None) -> None:
+    if order.status not in STEPS[to_status]:
         raise OrderStateConflict()
     if order.fulfilment == "pickup" and to_status in (OrderStatus.OUT_FOR_DELIVERY, OrderStatus.DELIVERED):
         raise OrderStateConflict(detail=str(_l("Pickup orders are handed over with their pickup code.")))
-    set_status(session, order, to_status, actor_user_id=actor.user_id)
+    set_status(session, order, to_status, actor_user_id=actor_user_id, note=note)
     if to_status == OrderStatus.DELIVERED:
         order.delivered_at = utcnow()
     tell_resident(session, order, f"order.{to_status}")
-    session.commit()
+
+
+def mark_out_for_delivery(session: Session, order_id: int, *, courier_id: int) -> Order:
+    """A courier collected a ready delivery order at the store (for logistics; no store actor).
+
+    Does not commit: the courier's use case checks that the courier holds the order's delivery and
+    commits. Notifies the resident. OrderStateConflict (409) unless the order is ready for delivery.
+    """
+    order = lock_order(session, order_id)
+    _step(session, order, OrderStatus.OUT_FOR_DELIVERY, actor_user_id=courier_id, note="collected by the courier")
+    return order
+
+
+def mark_delivered(session: Session, order_id: int, *, courier_id: int) -> Order:
+    """A courier handed a delivery order over (for logistics, which verified the proof). Does not commit.
+
+    Notifies the resident. OrderStateConflict (409) unless the order is out for delivery.
+    """
+    order = lock_order(session, order_id)
+    _step(session, order, OrderStatus.DELIVERED, actor_user_id=courier_id, note="delivered by the courier")
     return order
 
 

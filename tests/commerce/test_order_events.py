@@ -4,8 +4,10 @@ from contextlib import contextmanager
 
 import pytest
 
-from commerce.orders import events
+from commerce.errors import OrderStateConflict
+from commerce.orders import events, service
 from commerce.orders.models import Order
+from core.db import db
 from tests.commerce.conftest import pay
 from tests.commerce.factories import product_of, store_serving
 from tests.conftest import bearer
@@ -90,3 +92,28 @@ def test_a_cancellation_is_announced_and_a_handler_that_raises_undoes_it(client,
                                 headers=bearer(resident.id))
     assert cancelled.status_code == 200, cancelled.json
     assert seen == [(order_id, "cancelled", "awaiting_payment")]
+
+
+def test_a_courier_takes_a_ready_order_out_and_delivers_it_without_a_store_actor(app, client, world, stripe_client):
+
+    community, store, owner, _product, resident = world
+    order_id = _buy(client, world)
+    pay(client, stripe_client, current_session().get(Order, order_id).payment_id)
+    courier = resident_of(community)  # any account: logistics decides who may carry the order
+    with app.app_context(), pytest.raises(OrderStateConflict):
+        service.mark_out_for_delivery(db.session, order_id, courier_id=courier.id)  # not ready yet
+    for step in ("accept", "ready"):
+        client.post(f"/api/stores/{store.id}/orders/{order_id}/{step}", headers=bearer(owner.id))
+
+    with recorded() as seen, app.app_context():
+        service.mark_out_for_delivery(db.session, order_id, courier_id=courier.id)
+        with pytest.raises(OrderStateConflict):
+            service.mark_out_for_delivery(db.session, order_id, courier_id=courier.id)
+        service.mark_delivered(db.session, order_id, courier_id=courier.id)
+        db.session.commit()
+
+    assert [status for _id, status, _from in seen] == ["out_for_delivery", "delivered"]
+    order = client.get(f"/api/communities/{community.id}/orders/{order_id}", headers=bearer(resident.id)).json
+    assert order["status"] == "delivered"
+    assert [(e["to_status"], e.get("note")) for e in order["history"][-2:]] == [
+        ("out_for_delivery", "collected by the courier"), ("delivered", "delivered by the courier")]

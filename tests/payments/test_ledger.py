@@ -108,3 +108,23 @@ def test_ledger_check_fails_when_a_posting_is_tampered_with(app, session):
     assert result.exit_code != 0
     assert "postings sum to 1, not 0" in result.output
     assert "account clearing:stripe (CNY): balance 2000 but postings sum to 2001" in result.output
+
+
+def test_a_new_kind_of_account_joins_the_chart_and_a_transfer_moves_money_once(session):
+    with pytest.raises(ValueError, match="not in the chart"):
+        ledger.account_type("wallet:store:3")
+    ledger.open_account_kind("wallet:", ledger.AccountType.LIABILITY)
+    ledger.open_account_kind("wallet:", ledger.AccountType.LIABILITY)  # twice is harmless
+    with pytest.raises(ValueError, match="already"):
+        ledger.open_account_kind("wallet:", ledger.AccountType.ASSET)
+    assert ledger.account_type("wallet:store:3") == ledger.AccountType.LIABILITY
+
+    for _ in range(2):
+        ledger.transfer(session, key="spend:1", debit="wallet:store:3", credit="revenue:ads", amount=300,
+                        currency="CNY", description="ad spend")
+    session.commit()
+    assert ledger.balance(session, "wallet:store:3", "CNY") == 300
+    assert ledger.balance(session, "revenue:ads", "CNY") == -300
+    with pytest.raises(UnbalancedEntry):
+        ledger.transfer(session, key="spend:2", debit="wallet:store:3", credit="revenue:ads", amount=0,
+                        currency="CNY", description="nothing")
