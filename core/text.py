@@ -1,12 +1,19 @@
-"""Which characters text may hold: what XML and CSV writers must not emit of stored text.
+"""Which characters text may hold: what the edge refuses, and what XML and CSV writers must not emit.
 
-XML 1.0 cannot carry NUL, the rest of C0 but tab, LF and CR, lone surrogates (not Unicode at all)
-or U+FFFE/U+FFFF. Pure functions, no Flask.
+Text fields take tab, line feed and carriage return, and no other C0 or C1 control character (nor
+DEL): PostgreSQL cannot store NUL, and XML 1.0 cannot carry the rest of C0. Lone surrogates are
+not Unicode at all (they cannot be encoded as UTF-8). Pure functions, no Flask.
 """
 from __future__ import annotations
 
 import re
 from typing import Any
+
+# Refused anywhere: a UTF-16 half that json.loads lets through from an escape like "\ud800".
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+# Either a lone surrogate or a control character refused in text (tab, LF and CR are text), to
+# test a string once on the common path.
+SUSPECT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 
 # What XML 1.0 forbids (its Char production), so text stored before the edge refused it, or
 # written by a job, still makes a well-formed document.
