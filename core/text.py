@@ -9,10 +9,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
+# Refused in text at the edge (tab, LF and CR are text).
+CONTROL_CHARACTER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 # Refused anywhere: a UTF-16 half that json.loads lets through from an escape like "\ud800".
 LONE_SURROGATE = re.compile("[\ud800-\udfff]")
-# Either a lone surrogate or a control character refused in text (tab, LF and CR are text), to
-# test a string once on the common path.
+# Either of the above, to test a string once on the common path.
 SUSPECT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 
 # What XML 1.0 forbids (its Char production), so text stored before the edge refused it, or

@@ -1,6 +1,7 @@
 """What cannot be stored or emitted is refused at the edge as a problem, never a 500: JSON too deep
-or not Unicode is 400, a control character in a text field of a JSON body is 422 naming it."""
+or not Unicode is 400, a control character in a text field (JSON, query or form) is 422 naming it."""
 import json
+from urllib.parse import quote
 
 import pytest
 
@@ -160,3 +161,45 @@ def test_malformed_and_empty_json_bodies_keep_their_answers(client, world):
     url, _body, who, _field = _text_fields(world)["product name"]
     _problem(_post_raw(client, url, '{"name": ', who), 400, "malformed_json")
     assert _post_raw(client, url, "", who).status_code == 422  # no body: the required fields are missing
+
+
+@pytest.mark.parametrize("char", CONTROLS, ids=[f"U+{ord(c):04X}" for c in CONTROLS])
+def test_control_characters_in_a_query_string_are_422_naming_the_parameter(client, world, char):
+    url = f"/api/communities/{world['community'].id}/products"
+    response = client.get(f"{url}?q=a{quote(char)}b", headers=bearer(world["resident"].id))
+    assert "q" in _problem(response, 422, "validation_failed")["errors"]
+
+
+def test_a_control_character_in_a_parameter_name_is_refused_too(client, world):
+    url = f"/api/communities/{world['community'].id}/products"
+    response = client.get(f"{url}?page=1&q%00=x", headers=bearer(world["resident"].id))
+    assert "q\x00" in _problem(response, 422, "validation_failed")["errors"]
+
+
+def test_a_tab_in_a_query_string_is_text(client, world):
+    url = f"/api/communities/{world['community'].id}/products"
+    assert client.get(f"{url}?q=a%09b", headers=bearer(world["resident"].id)).status_code == 200
+
+
+@pytest.mark.parametrize("char", ["\x00", "\x1b", "\x85"], ids=["NUL", "ESC", "NEL"])
+def test_control_characters_in_a_form_body_are_422_naming_the_field(client, connection, char):
+    response = client.post("/api/auth/token", data={"login": f"a{char}b", "password": "x"})
+    assert "login" in _problem(response, 422, "validation_failed")["errors"]
+
+
+@pytest.mark.parametrize("char", ["\x00", "\x01", "\x7f", "\x85"], ids=["NUL", "SOH", "DEL", "NEL"])
+def test_control_characters_in_a_path_segment_name_no_resource(client, world, char):
+    response = client.put(f"/api/me/notification-preferences/a{quote(char)}b", json={"in_app": True, "push": True},
+                          headers=bearer(world["resident"].id))
+    _problem(response, 404, "not_found")
+
+
+@pytest.mark.parametrize("name", ["Idempotency-Key", "Accept-Language", "X-Request-ID", "Authorization"])
+@pytest.mark.parametrize("char", ["\x00", "\x01", "\x7f", "\x85", "\xff"], ids=["NUL", "SOH", "DEL", "NEL", "ÿ"])
+def test_control_characters_in_headers_the_app_reads_are_never_a_500(client, world, name, char):
+    url, body, who, _field = _text_fields(world)["product name"]
+    headers = {**bearer(who.id), name: f"a{char}b"} if name != "Authorization" else {name: f"Bearer a{char}b"}
+    response = client.post(url, json={**body, "name": "梨"}, headers=headers)
+    assert response.status_code < 500, response.get_data(as_text=True)
+    assert response.content_type in ("application/json", "application/problem+json")
+    assert "\x00" not in response.headers.get("X-Request-ID", "")

@@ -5,7 +5,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from core.text import csv_cell, xml_text
+from core.text import CONTROL_CHARACTER, csv_cell, xml_text
 
 EVERY_BMP_CHARACTER = "".join(chr(c) for c in range(0x10000))
 
@@ -36,3 +36,7 @@ def test_csv_cells_drop_control_characters_and_keep_numbers():
     csv.writer(out).writerow([csv_cell(v) for v in ("=1+1", "a,b", "ok", -3)])
     assert out.getvalue() == "'=1+1,\"a,b\",ok,-3\r\n"
 
+
+def test_the_edge_refuses_exactly_the_c0_and_c1_controls_but_tab_and_line_breaks():
+    refused = {chr(c) for c in range(0x10000) if CONTROL_CHARACTER.search(chr(c))}
+    assert refused == {chr(c) for c in [*range(0x20), *range(0x7F, 0xA0)]} - {"\t", "\n", "\r"}
