@@ -33,7 +33,7 @@ from community.seed import seed_demo as seed_community
 from community.visitors import api as visitors_api
 from community.visitors import jobs as visitors_jobs
 from community.visitors import seed as visitors_seed
-from core import auth, errors, i18n, observability, ratelimit
+from core import auth, edge, errors, i18n, observability, ratelimit
 from core import web as core_web
 from core.cli import register_seeders, seed_demo_command, serve_command, worker_command
 from core.config import load_settings
@@ -71,6 +71,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     ratelimit.init_app(app, settings.REDIS_URL)
     auth.init_app(app, load_actor=lambda user_id: community_queries.load_actor(db.session, user_id))
     observability.init_app(app)
+    edge.init_app(app)
 
     api = core_web.init_app(app)
     notification_channels.init_app(app, channels=[])  # push providers are added here

@@ -127,8 +127,6 @@ def render_http_exception(error: HTTPException) -> Response:
     if messages:
         # webargs: {"json": {"field": ["msg"]}}; flatten the location away when there is one.
         errors = field_messages(_flatten_locations(messages))
-        if status == 400 and "json" in messages and not isinstance(messages["json"], dict):
-            code, title = "malformed_json", _l("The request body is not valid JSON")
     elif data.get("message"):
         detail = data["message"]
     headers = dict(data.get("headers") or {})

@@ -12,6 +12,7 @@ from flask_smorest.utils import prepare_response
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
+from core.edge import ArgumentsParser
 from core.errors import PROBLEM_CONTENT_TYPE, render_http_exception
 
 MAX_ID = 2**63 - 1
@@ -76,6 +77,8 @@ class Api(flask_smorest.Api):
 
 class Blueprint(flask_smorest.Blueprint):
     """Adds `errors(...)` to document a view's error responses and `public` for no auth."""
+
+    ARGUMENTS_PARSER = ArgumentsParser()
 
     def errors(self, *statuses: int):
         def decorator(func):

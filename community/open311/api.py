@@ -21,6 +21,7 @@ from community.open311.errors import ResourceNotFound
 from core.db import db
 from core.errors import DomainError
 from core.i18n import lazy_gettext as _l
+from core.text import xml_text
 from core.timeutil import to_local
 
 log = logging.getLogger(__name__)
@@ -67,7 +68,8 @@ def _fill(element: ET.Element, value: Any) -> None:
     elif isinstance(value, bool):
         element.text = "true" if value else "false"
     elif value is not None:
-        element.text = str(value)
+        # Text stored before the edge refused control characters must not break the document.
+        element.text = xml_text(str(value))
 
 
 def _render(data: Any, fmt: str, root: str, item: str | None = None, status: int = 200) -> Response:
