@@ -66,7 +66,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     observability.configure_logging(settings.LOG_LEVEL)
     i18n.init_app(app)
     errors.init_app(app)
-    db.init_app(app, app.config["SQLALCHEMY_URL"])
+    db.init_app(
+        app, app.config["SQLALCHEMY_URL"], pool_size=settings.DB_POOL_SIZE, max_overflow=settings.DB_MAX_OVERFLOW
+    )
     jobs.init_app(app, settings.REDIS_URL, SCHEDULE)
     ratelimit.init_app(app, settings.REDIS_URL)
     auth.init_app(app, load_actor=lambda user_id: community_queries.load_actor(db.session, user_id))

@@ -20,6 +20,11 @@ class Settings(BaseSettings):
 
     LINLI_ENV: Literal["development", "production"] = "development"
     DATABASE_URL: str | None = None
+    # PostgreSQL connections per process: kept open, and opened beyond that at busy moments. Every
+    # gunicorn worker and RQ worker has its own pool, so workers x (pool + overflow) must stay under
+    # the server's max_connections (100 by default): gunicorn.conf.py's 8 workers at most x 6 = 48.
+    DB_POOL_SIZE: int = Field(default=3, ge=1, le=100)
+    DB_MAX_OVERFLOW: int = Field(default=3, ge=0, le=100)
     REDIS_URL: str | None = None
     SECRET_KEY: str = Field(default=DEV_SECRET_KEY, min_length=32)
     ACCESS_TOKEN_TTL_SECONDS: int = Field(default=900, gt=0, le=86_400)

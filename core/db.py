@@ -12,8 +12,8 @@ SQLITE_BUSY_TIMEOUT_SECONDS = 30
 class Database:
     """One per app: `db.session` is the Session of the current app context (request or job)."""
 
-    def init_app(self, app: Flask, url: str) -> None:
-        engine = _create_engine(url)
+    def init_app(self, app: Flask, url: str, *, pool_size: int, max_overflow: int) -> None:
+        engine = _create_engine(url, pool_size=pool_size, max_overflow=max_overflow)
         app.extensions["linli.db"] = {
             "engine": engine,
             "sessionmaker": sessionmaker(engine, expire_on_commit=False),
@@ -43,8 +43,8 @@ class Database:
             session.close()
 
 
-def _create_engine(url: str) -> Engine:
-    """PostgreSQL, or the embedded SQLite file with serialised transactions."""
+def _create_engine(url: str, *, pool_size: int, max_overflow: int) -> Engine:
+    """PostgreSQL with a bounded pool, or the embedded SQLite file with serialised transactions."""
     # No pre-ping: it costs a round trip per request; a dropped connection is detected on
     # use, invalidates the pool, and recycling retires connections before servers drop them.
     if url.startswith("sqlite"):
@@ -65,8 +65,8 @@ def _create_engine(url: str) -> Engine:
     return create_engine(
         url,
         pool_recycle=1800,
-        pool_size=10,
-        max_overflow=20,
+        pool_size=pool_size,
+        max_overflow=max_overflow,
         connect_args={"options": "-c jit=off"},
     )
 

@@ -42,6 +42,15 @@ SECRET = "test-secret-key-that-is-long-enough"
 STRIPE_WEBHOOK_SECRET = "whsec_test_linli"
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist's, which reads the groups off the marks
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests of real concurrent transactions (the `committed` fixture) form one xdist group: with
+    `--dist loadgroup` they run one after another on one worker, never two storms at once."""
+    for item in items:
+        if "committed" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xdist_group("concurrency"))
+
+
 def _psycopg_url(url: str) -> str:
     return "postgresql+psycopg://" + url.split("://", 1)[1]
 
@@ -114,6 +123,11 @@ def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 def _test_settings(localstripe: LocalStripe, **settings) -> dict:
     return {
         **settings,
+        # Per test process: 2 kept, up to 15 during a storm of parallel requests. The storms run on
+        # one worker (see pytest_collection_modifyitems), so two workers stay near 20 connections
+        # of the server's 100, which other runs and people share.
+        "DB_POOL_SIZE": 2,
+        "DB_MAX_OVERFLOW": 13,
         "SECRET_KEY": SECRET,
         "TESTING": True,
         "LOG_LEVEL": "WARNING",

@@ -1,7 +1,10 @@
 """The embedded SQLite default: transactions serialised from their first statement, real savepoints."""
 import threading
 import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
 
+import psycopg
 import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import OperationalError
@@ -77,3 +80,29 @@ def test_a_rolled_back_savepoint_keeps_the_rest_of_the_transaction(engine):
         nested.rollback()
         assert conn.scalar(text("SELECT taken FROM places")) == 1
     assert _taken(engine) == 1
+
+
+def _connections_named(database_url: str, name: str) -> int:
+    with psycopg.connect(database_url.replace("postgresql+psycopg", "postgresql"), autocommit=True) as admin:
+        return admin.execute("SELECT count(*) FROM pg_stat_activity WHERE application_name = %s", (name,)).fetchone()[0]
+
+
+def test_parallel_requests_on_postgresql_open_no_more_connections_than_the_pool_allows(database_url):
+    # `make test` ran out of the server's connections: each process's pool allowed 30.
+    name = f"linli-pool-{uuid.uuid4().hex[:8]}"
+    app = create_app({"DATABASE_URL": f"{database_url}?application_name={name}", "DB_POOL_SIZE": 1,
+                      "DB_MAX_OVERFLOW": 2, "LOG_LEVEL": "ERROR"})
+    start = threading.Barrier(12)
+    peak = [0]
+
+    def query(_):
+        start.wait()
+        with app.app_context():
+            db.session.execute(text("SELECT pg_sleep(0.1)"))
+            peak[0] = max(peak[0], _connections_named(database_url, name))
+
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        list(pool.map(query, range(12)))
+    with app.app_context():
+        db.engine.dispose()
+    assert 1 <= peak[0] <= 3
