@@ -33,7 +33,7 @@ from community.seed import seed_demo as seed_community
 from community.visitors import api as visitors_api
 from community.visitors import jobs as visitors_jobs
 from community.visitors import seed as visitors_seed
-from core import auth, errors, i18n, observability, ratelimit
+from core import auth, errors, i18n, observability, proxy, ratelimit
 from core import web as core_web
 from core.cli import register_seeders, seed_demo_command, serve_command, worker_command
 from core.config import load_settings
@@ -64,6 +64,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config["SQLALCHEMY_URL"] = settings.database_url(app.instance_path)
 
     observability.configure_logging(settings.LOG_LEVEL)
+    proxy.init_app(app, settings.TRUSTED_PROXY_COUNT)
     i18n.init_app(app)
     errors.init_app(app)
     db.init_app(

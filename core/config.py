@@ -32,6 +32,9 @@ class Settings(BaseSettings):
     MAX_CONTENT_LENGTH: int = Field(default=1024 * 1024, gt=0)
     LOGIN_RATE_LIMIT_PER_ACCOUNT: str = "5 per minute"
     LOGIN_RATE_LIMIT_PER_ADDRESS: str = "20 per minute"
+    # Proxies in front of the service (the load balancer: 1) whose X-Forwarded-For and -Proto are
+    # believed; 0 believes none, so a client cannot choose its own address for the rate limits.
+    TRUSTED_PROXY_COUNT: int = Field(default=0, ge=0, le=5)
     DEFAULT_TIMEZONE: str = "Asia/Shanghai"
     DEFAULT_CURRENCY: str = Field(default="CNY", pattern=r"^[A-Z]{3}$")
     LOG_LEVEL: str = Field(default="INFO", pattern=r"^(DEBUG|INFO|WARNING|ERROR|CRITICAL)$")
