@@ -29,6 +29,9 @@ class Settings(BaseSettings):
     SECRET_KEY: str = Field(default=DEV_SECRET_KEY, min_length=32)
     ACCESS_TOKEN_TTL_SECONDS: int = Field(default=900, gt=0, le=86_400)
     REFRESH_TOKEN_TTL_SECONDS: int = Field(default=30 * 86_400, gt=0)
+    # A rotated refresh token sent again this soon gets the same successor instead of ending the
+    # login: mobile clients send several refreshes at once. 0 treats every reuse as theft.
+    REFRESH_TOKEN_REUSE_SECONDS: int = Field(default=30, ge=0, le=300)
     MAX_CONTENT_LENGTH: int = Field(default=1024 * 1024, gt=0)
     LOGIN_RATE_LIMIT_PER_ACCOUNT: str = "5 per minute"
     LOGIN_RATE_LIMIT_PER_ADDRESS: str = "20 per minute"
