@@ -20,13 +20,24 @@ class Settings(BaseSettings):
 
     LINLI_ENV: Literal["development", "production"] = "development"
     DATABASE_URL: str | None = None
+    # PostgreSQL connections per process: kept open, and opened beyond that at busy moments. Every
+    # gunicorn worker and RQ worker has its own pool, so workers x (pool + overflow) must stay under
+    # the server's max_connections (100 by default): gunicorn.conf.py's 8 workers at most x 6 = 48.
+    DB_POOL_SIZE: int = Field(default=3, ge=1, le=100)
+    DB_MAX_OVERFLOW: int = Field(default=3, ge=0, le=100)
     REDIS_URL: str | None = None
     SECRET_KEY: str = Field(default=DEV_SECRET_KEY, min_length=32)
     ACCESS_TOKEN_TTL_SECONDS: int = Field(default=900, gt=0, le=86_400)
     REFRESH_TOKEN_TTL_SECONDS: int = Field(default=30 * 86_400, gt=0)
+    # A rotated refresh token sent again this soon gets the same successor instead of ending the
+    # login: mobile clients send several refreshes at once. 0 treats every reuse as theft.
+    REFRESH_TOKEN_REUSE_SECONDS: int = Field(default=30, ge=0, le=300)
     MAX_CONTENT_LENGTH: int = Field(default=1024 * 1024, gt=0)
     LOGIN_RATE_LIMIT_PER_ACCOUNT: str = "5 per minute"
     LOGIN_RATE_LIMIT_PER_ADDRESS: str = "20 per minute"
+    # Proxies in front of the service (the load balancer: 1) whose X-Forwarded-For and -Proto are
+    # believed; 0 believes none, so a client cannot choose its own address for the rate limits.
+    TRUSTED_PROXY_COUNT: int = Field(default=0, ge=0, le=5)
     DEFAULT_TIMEZONE: str = "Asia/Shanghai"
     DEFAULT_CURRENCY: str = Field(default="CNY", pattern=r"^[A-Z]{3}$")
     LOG_LEVEL: str = Field(default="INFO", pattern=r"^(DEBUG|INFO|WARNING|ERROR|CRITICAL)$")

@@ -1,12 +1,14 @@
 """Use cases of identity: registering, logging in, rotating and revoking tokens."""
 from __future__ import annotations
 
+import base64
 import hashlib
+import hmac
 import re
 import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -98,8 +100,8 @@ def register_user(
     return user
 
 
-def _new_refresh_token(session: Session, user_id: int, family_id: str) -> str:
-    raw = secrets.token_urlsafe(32)
+def _new_refresh_token(session: Session, user_id: int, family_id: str, raw: str | None = None) -> str:
+    raw = raw or secrets.token_urlsafe(32)
     ttl = current_app.config["REFRESH_TOKEN_TTL_SECONDS"]
     session.add(
         RefreshToken(
@@ -112,14 +114,27 @@ def _new_refresh_token(session: Session, user_id: int, family_id: str) -> str:
     return raw
 
 
-def _token_pair(session: Session, user_id: int, family_id: str) -> TokenPair:
+def _access_token(user_id: int, family_id: str) -> str:
     cfg = current_app.config
-    ttl = cfg["ACCESS_TOKEN_TTL_SECONDS"]
-    return TokenPair(
-        access_token=issue_access_token(user_id, ttl_seconds=ttl, secret=cfg["SECRET_KEY"], login_id=family_id),
-        refresh_token=_new_refresh_token(session, user_id, family_id),
-        expires_in=ttl,
+    return issue_access_token(
+        user_id, ttl_seconds=cfg["ACCESS_TOKEN_TTL_SECONDS"], secret=cfg["SECRET_KEY"], login_id=family_id
     )
+
+
+def _token_pair(session: Session, user_id: int, family_id: str) -> TokenPair:
+    return TokenPair(
+        access_token=_access_token(user_id, family_id),
+        refresh_token=_new_refresh_token(session, user_id, family_id),
+        expires_in=current_app.config["ACCESS_TOKEN_TTL_SECONDS"],
+    )
+
+
+def _successor_of(raw: str) -> str:
+    """The refresh token that replaces `raw`: the same each time it is computed, so refreshes of one
+    token in the reuse window all get it, and no usable token is ever stored (only its digest)."""
+    key = current_app.config["SECRET_KEY"].encode()
+    mac = hmac.new(key, b"linli refresh-token successor\x00" + raw.encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(mac).rstrip(b"=").decode()
 
 
 def _digest(raw: str) -> str:
@@ -161,14 +176,23 @@ def log_in(session: Session, *, login: str, password: str, address: str) -> Toke
 
 
 def refresh_tokens(session: Session, *, refresh_token: str) -> TokenPair:
-    """Rotates a refresh token. Commits. Reusing a rotated token revokes its whole family."""
+    """Rotates a refresh token into its successor and a new access token. Commits.
+
+    The same token sent again within REFRESH_TOKEN_REUSE_SECONDS of its rotation, while its
+    successor is still unused, gets that successor again (mobile clients refresh several times at
+    once), as Auth0's reuse interval does. Any other reuse of a rotated token is taken for a stolen
+    one: it revokes the whole family, access tokens included.
+    """
+    # The row lock serialises refreshes of one token: the first rotates it, the others wait and
+    # then find it rotated (SQLite serialises every transaction instead).
     token = session.scalar(
         select(RefreshToken).where(RefreshToken.token_hash == _digest(refresh_token)).with_for_update()
     )
     now = utcnow()
     if token is None or token.revoked_at is not None or token.expires_at <= now:
         raise InvalidRefreshToken()
-    if token.used_at is not None:
+    successor = _successor_of(refresh_token)
+    if token.used_at is not None and not _may_reuse(session, token, successor, now):
         # A stolen token is being replayed (or the client is broken): end every session of it.
         _revoke_family(session, token.family_id)
         session.commit()
@@ -176,10 +200,31 @@ def refresh_tokens(session: Session, *, refresh_token: str) -> TokenPair:
     user = session.get(User, token.user_id)
     if user is None or not user.is_active:
         raise InvalidRefreshToken()
-    token.used_at = now
-    pair = _token_pair(session, token.user_id, token.family_id)
+    if token.used_at is None:
+        token.used_at = now
+        _new_refresh_token(session, token.user_id, token.family_id, raw=successor)
+    pair = TokenPair(
+        access_token=_access_token(token.user_id, token.family_id),
+        refresh_token=successor,
+        expires_in=current_app.config["ACCESS_TOKEN_TTL_SECONDS"],
+    )
     session.commit()
     return pair
+
+
+def _may_reuse(session: Session, token: RefreshToken, successor: str, now: datetime) -> bool:
+    """A rotated token is forgiven within the window, and only while it is the latest rotated one:
+    once its successor has been rotated too, an older token coming back is a replay."""
+    window = current_app.config["REFRESH_TOKEN_REUSE_SECONDS"]
+    if not window or now - token.used_at > timedelta(seconds=window):
+        return False
+    # Locked, so a rotation of the successor in flight finishes first and is seen.
+    following = session.scalar(
+        select(RefreshToken)
+        .where(RefreshToken.token_hash == _digest(successor), RefreshToken.family_id == token.family_id)
+        .with_for_update()
+    )
+    return following is not None and following.used_at is None and following.revoked_at is None
 
 
 def log_out(session: Session, *, refresh_token: str) -> None:

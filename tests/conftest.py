@@ -3,7 +3,8 @@
 Each test runs inside an outer transaction on one connection; the app's sessions join it through
 savepoints (`join_transaction_mode="create_savepoint"`), so services can commit as in production
 and the test still leaves nothing behind. Tests that need real concurrent transactions use the
-`committed` fixture instead, which truncates what they wrote.
+`committed` fixture instead, which truncates what they wrote; marked `@on_both_databases`, they
+run again on the embedded default, a SQLite file migrated by Alembic as `make run` does.
 """
 from __future__ import annotations
 
@@ -39,6 +40,15 @@ REDIS_SERVER = os.environ.get("TEST_REDIS_SERVER", "redis://127.0.0.1:6379")
 REDIS_LOCK = "linli:test-run"
 SECRET = "test-secret-key-that-is-long-enough"
 STRIPE_WEBHOOK_SECRET = "whsec_test_linli"
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist's, which reads the groups off the marks
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests of real concurrent transactions (the `committed` fixture) form one xdist group: with
+    `--dist loadgroup` they run one after another on one worker, never two storms at once."""
+    for item in items:
+        if "committed" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xdist_group("concurrency"))
 
 
 def _psycopg_url(url: str) -> str:
@@ -101,23 +111,54 @@ def localstripe() -> LocalStripe:
 
 
 @pytest.fixture(scope="session")
-def app(database_url: str, redis_url: str, localstripe: LocalStripe) -> Flask:
-    return create_app(
-        {
-            "DATABASE_URL": database_url,
-            "REDIS_URL": redis_url,
-            "SECRET_KEY": SECRET,
-            "TESTING": True,
-            "LOG_LEVEL": "WARNING",
-            "STRIPE_API_KEY": "sk_test_linli",
-            "STRIPE_API_BASE": localstripe.url,
-            "STRIPE_WEBHOOK_SECRET": STRIPE_WEBHOOK_SECRET,
-            "STRIPE_CONNECT_FAKE": True,
-            # Cheap hashes: the suite creates many users; production uses the defaults.
-            "ARGON2_TIME_COST": 1,
-            "ARGON2_MEMORY_KIB": 1024,
-        }
-    )
+def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The embedded default's database: a SQLite file, migrated by Alembic as `make run` does."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('embedded') / 'linli.sqlite3'}"
+    config = Config(os.path.join(ROOT, "alembic.ini"))
+    config.attributes["url"] = url
+    command.upgrade(config, "head")
+    return url
+
+
+def _test_settings(localstripe: LocalStripe, **settings) -> dict:
+    return {
+        **settings,
+        # Per test process: 2 kept, up to 15 during a storm of parallel requests. The storms run on
+        # one worker (see pytest_collection_modifyitems), so two workers stay near 20 connections
+        # of the server's 100, which other runs and people share.
+        "DB_POOL_SIZE": 2,
+        "DB_MAX_OVERFLOW": 13,
+        "SECRET_KEY": SECRET,
+        "TESTING": True,
+        "LOG_LEVEL": "WARNING",
+        "STRIPE_API_KEY": "sk_test_linli",
+        "STRIPE_API_BASE": localstripe.url,
+        "STRIPE_WEBHOOK_SECRET": STRIPE_WEBHOOK_SECRET,
+        "STRIPE_CONNECT_FAKE": True,
+        # Cheap hashes: the suite creates many users; production uses the defaults.
+        "ARGON2_TIME_COST": 1,
+        "ARGON2_MEMORY_KIB": 1024,
+    }
+
+
+@pytest.fixture(scope="session")
+def postgresql_app(database_url: str, redis_url: str, localstripe: LocalStripe) -> Flask:
+    return create_app(_test_settings(localstripe, DATABASE_URL=database_url, REDIS_URL=redis_url))
+
+
+@pytest.fixture(scope="session")
+def sqlite_app(sqlite_url: str, localstripe: LocalStripe) -> Flask:
+    """The embedded default: SQLite, and no Redis (jobs in-process, limits in memory)."""
+    return create_app(_test_settings(localstripe, DATABASE_URL=sqlite_url))
+
+
+@pytest.fixture
+def app(request: pytest.FixtureRequest) -> Flask:
+    """The app on PostgreSQL; a test marked `@on_both_databases` also gets it on SQLite."""
+    return request.getfixturevalue(f"{getattr(request, 'param', 'postgresql')}_app")
+
+
+on_both_databases = pytest.mark.parametrize("app", ["postgresql", "sqlite"], indirect=True)
 
 
 @pytest.fixture
@@ -157,9 +198,14 @@ def committed(app: Flask, redis: Redis) -> Iterator[None]:
     finally:
         factories.bind(None)
         session.close()
-        tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
         with engine.begin() as conn:
-            conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+            if engine.dialect.name == "postgresql":
+                tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+                conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+            else:
+                conn.exec_driver_sql("PRAGMA defer_foreign_keys = ON")  # checked at commit, when all is gone
+                for table in reversed(Base.metadata.sorted_tables):
+                    conn.execute(table.delete())
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from commerce.orders.models import Cart, CartLine, Coupon, CouponRedemption, Ord
 from core.db import db
 from core.models import utcnow
 from tests.commerce.factories import CategoryFactory, CouponFactory, product_of, slot_of, store_serving
-from tests.conftest import bearer
+from tests.conftest import bearer, on_both_databases
 from tests.factories import (
     BuildingFactory,
     CommunityFactory,
@@ -42,6 +42,7 @@ def _scalar(app, query):
         return db.session.scalar(query)
 
 
+@on_both_databases
 def test_twenty_residents_racing_for_the_last_three_units_buy_exactly_three(app, committed):
     community = CommunityFactory()
     store, _ = store_serving(community)
@@ -61,6 +62,7 @@ def test_twenty_residents_racing_for_the_last_three_units_buy_exactly_three(app,
     assert _scalar(app, select(func.sum(OrderLine.quantity)).where(OrderLine.variant_id == variant.id)) == 3
 
 
+@on_both_databases
 def test_residents_buying_several_units_never_take_more_than_the_stock(app, committed):
     community = CommunityFactory()
     store, _ = store_serving(community)
@@ -81,6 +83,7 @@ def test_residents_buying_several_units_never_take_more_than_the_stock(app, comm
     assert {r.status_code for r in responses} <= {201, 409}
 
 
+@on_both_databases
 def test_a_coupon_with_a_total_limit_of_three_is_redeemed_exactly_three_times(app, committed):
     community = CommunityFactory()
     store, _ = store_serving(community)
@@ -101,6 +104,7 @@ def test_a_coupon_with_a_total_limit_of_three_is_redeemed_exactly_three_times(ap
     assert _scalar(app, select(func.count()).where(CouponRedemption.coupon_id == coupon.id)) == 3
 
 
+@on_both_databases
 def test_one_resident_racing_checkouts_in_several_communities_keeps_to_the_per_resident_limit(app, committed):
     communities = [CommunityFactory() for _ in range(8)]
     store, _ = store_serving(*communities)
@@ -121,6 +125,7 @@ def test_one_resident_racing_checkouts_in_several_communities_keeps_to_the_per_r
     assert _scalar(app, select(func.count()).where(Order.user_id == resident.id)) == 2
 
 
+@on_both_databases
 def test_a_service_slot_with_two_places_is_booked_exactly_twice(app, committed):
     community = CommunityFactory()
     store, _ = store_serving(community)
@@ -139,6 +144,7 @@ def test_a_service_slot_with_two_places_is_booked_exactly_twice(app, committed):
     assert _scalar(app, select(ServiceSlot.booked).where(ServiceSlot.id == slot.id)) == 2
 
 
+@on_both_databases
 def test_a_checkout_retried_many_times_at_once_with_one_key_makes_one_order(app, committed):
     community = CommunityFactory()
     store, _ = store_serving(community)
@@ -163,6 +169,7 @@ def test_a_checkout_retried_many_times_at_once_with_one_key_makes_one_order(app,
     assert _scalar(app, select(Variant.stock).where(Variant.id == product.variants[0].id)) == 48
 
 
+@on_both_databases
 def test_deleting_a_product_while_deals_are_opened_on_it_never_leaves_a_deal_on_a_deleted_product(app, committed):
     community = CommunityFactory()
     store, owner = store_serving(community)
@@ -190,6 +197,7 @@ def test_deleting_a_product_while_deals_are_opened_on_it_never_leaves_a_deal_on_
         [201] * open_deals + [409] * (6 - open_deals))
 
 
+@on_both_databases
 def test_categories_moved_and_created_at_once_never_make_a_third_level(app, committed):
     # Each round races the three ways a third level could appear: X goes under Y while Z goes
     # under X, Y goes under W, and a new category is created under X.
@@ -243,6 +251,7 @@ def test_a_product_being_deleted_holds_up_neither_its_category_nor_its_store(app
             deleting.close()
 
 
+@on_both_databases
 def test_edits_of_one_product_at_once_leave_its_search_text_describing_it(app, committed):
     community = CommunityFactory()
     store, owner = store_serving(community)

@@ -24,6 +24,10 @@ def test_defaults_run_on_a_bare_machine(tmp_path, monkeypatch):
         ("SECRET_KEY", "short"),
         ("DEFAULT_TIMEZONE", "Mars/Olympus"),
         ("MAX_CONTENT_LENGTH", "0"),
+        ("DB_POOL_SIZE", "0"),
+        ("DB_MAX_OVERFLOW", "-1"),
+        ("TRUSTED_PROXY_COUNT", "-1"),
+        ("REFRESH_TOKEN_REUSE_SECONDS", "-1"),
     ],
 )
 def test_a_wrong_value_fails_at_start_naming_the_variable(monkeypatch, variable, value):

@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 
 from community.models import Building
 from core.db import db
-from tests.conftest import bearer
+from tests.conftest import bearer, on_both_databases
 from tests.factories import CommunityFactory, current_session, staff_of
 
 
@@ -57,6 +57,7 @@ def test_an_invalid_key_is_400(client):
     assert response.status_code == 400 and response.json["code"] == "idempotency_key_invalid"
 
 
+@on_both_databases
 def test_simultaneous_retries_create_exactly_one(app, committed):
     community = CommunityFactory()
     manager = staff_of(community)

@@ -6,6 +6,7 @@ from app import create_app
 from core.auth import _revoked, revoke_login
 from tests.conftest import SECRET, bearer
 from tests.factories import PASSWORD, UserFactory
+from tests.identity.test_refresh_reuse import _rotated_ago
 
 
 def login(client, login_name, password=PASSWORD, **headers):
@@ -84,7 +85,8 @@ def test_refresh_rotates_and_reuse_revokes_the_family(client):
     assert second.status_code == 200
     assert second.json["refresh_token"] != first["refresh_token"]
 
-    # The old token is replayed (stolen?): refused, and the family it belongs to is revoked.
+    # The old token is replayed (stolen?) after the reuse window: refused, and its family revoked.
+    _rotated_ago(first["refresh_token"], 31)
     replay = client.post("/api/auth/refresh", json={"refresh_token": first["refresh_token"]})
     assert replay.status_code == 401 and replay.json["code"] == "invalid_refresh_token"
     after = client.post("/api/auth/refresh", json={"refresh_token": second.json["refresh_token"]})
@@ -120,6 +122,7 @@ def test_a_replayed_refresh_token_cuts_off_the_access_tokens_of_its_login(client
     rotated = client.post("/api/auth/refresh", json={"refresh_token": first["refresh_token"]}).json
     assert _me(client, rotated["access_token"]).status_code == 200  # rotation alone ends nothing
 
+    _rotated_ago(first["refresh_token"], 31)
     client.post("/api/auth/refresh", json={"refresh_token": first["refresh_token"]})  # replayed: stolen?
 
     assert _me(client, rotated["access_token"]).status_code == 401

@@ -9,10 +9,11 @@ from community.announcements.models import Announcement, AnnouncementRead
 from core.db import db
 from core.models import utcnow
 from tests.community.announcements.factories import AnnouncementFactory
-from tests.conftest import bearer
+from tests.conftest import bearer, on_both_databases
 from tests.factories import CommunityFactory, current_session, resident_of
 
 
+@on_both_databases
 def test_simultaneous_first_reads_by_one_person_leave_exactly_one_receipt(app, committed):
     community = CommunityFactory()
     reader = resident_of(community)
@@ -30,6 +31,7 @@ def test_simultaneous_first_reads_by_one_person_leave_exactly_one_receipt(app, c
         assert db.session.scalar(select(func.count()).select_from(AnnouncementRead)) == 1
 
 
+@on_both_databases
 def test_simultaneous_go_live_runs_announce_each_announcement_exactly_once(app, committed):
     community = CommunityFactory()
     resident_of(community)

@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 from community.bookings.models import HOLDS_PLACE, Booking
 from core.db import db
 from tests.community.bookings.factories import AmenityFactory, BookingFactory, household, iso, member_of, slot
+from tests.conftest import on_both_databases
 from tests.factories import CommunityFactory, current_session
 from tests.helpers import fire_together as _fire
 
@@ -18,6 +19,7 @@ def _holding(app, amenity_id, **where):
         return db.session.scalar(query)
 
 
+@on_both_databases
 def test_twenty_households_racing_for_the_last_three_places_get_exactly_three(app, committed):
     community = CommunityFactory()
     amenity = AmenityFactory(community=community, capacity=5)
@@ -37,6 +39,7 @@ def test_twenty_households_racing_for_the_last_three_places_get_exactly_three(ap
     assert _holding(app, amenity.id, starts_at=starts_at) == 5
 
 
+@on_both_databases
 def test_one_household_firing_many_bookings_gets_exactly_its_weekly_limit(app, committed):
     community = CommunityFactory()
     amenity = AmenityFactory(community=community, capacity=10, weekly_limit=3)
@@ -54,6 +57,7 @@ def test_one_household_firing_many_bookings_gets_exactly_its_weekly_limit(app, c
     assert _holding(app, amenity.id, unit_id=unit.id) == 3
 
 
+@on_both_databases
 def test_members_of_one_household_racing_for_one_slot_get_one_place(app, committed):
     community = CommunityFactory()
     amenity = AmenityFactory(community=community, capacity=10)
@@ -68,6 +72,7 @@ def test_members_of_one_household_racing_for_one_slot_get_one_place(app, committ
     assert _holding(app, amenity.id, unit_id=unit.id) == 1
 
 
+@on_both_databases
 def test_a_place_freed_while_others_race_for_it_goes_to_the_first_in_line(app, committed):
     community = CommunityFactory()
     amenity = AmenityFactory(community=community, capacity=1)

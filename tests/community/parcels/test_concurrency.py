@@ -7,10 +7,11 @@ from community.models import StaffRole
 from community.parcels.models import Parcel
 from core.db import db
 from tests.community.parcels.factories import ParcelFactory
-from tests.conftest import bearer
+from tests.conftest import bearer, on_both_databases
 from tests.factories import BuildingFactory, CommunityFactory, UnitFactory, current_session, staff_of
 
 
+@on_both_databases
 def test_simultaneous_pickups_with_one_code_hand_over_exactly_once(app, committed):
     community = CommunityFactory()
     parcel = ParcelFactory(unit=UnitFactory(building=BuildingFactory(community=community)), pickup_code="246810")

@@ -11,7 +11,7 @@ from community.requests.models import RequestSettings, ServiceRequest
 from core.auth import Actor, Membership
 from core.db import db
 from tests.community.requests.factories import CategoryFactory
-from tests.conftest import bearer
+from tests.conftest import bearer, on_both_databases
 from tests.factories import CommunityFactory, current_session, resident_of
 
 
@@ -59,6 +59,7 @@ def test_the_day_is_the_community_s_day(app, connection):
         file_at(datetime(2026, 3, 1, 17, 0, tzinfo=UTC))
 
 
+@on_both_databases
 def test_simultaneous_filings_never_pass_the_daily_limit(app, committed):
     community = CommunityFactory()
     category = CategoryFactory(community=community)

@@ -7,7 +7,7 @@ from community.models import StaffRole
 from community.visitors.models import VisitorEntry, VisitorPass
 from core.db import db
 from tests.community.visitors.factories import VisitorPassFactory
-from tests.conftest import bearer
+from tests.conftest import bearer, on_both_databases
 from tests.factories import (
     BuildingFactory,
     CommunityFactory,
@@ -45,6 +45,7 @@ def _pass_and_guards(guards, **fields):
     return visitor_pass, staff
 
 
+@on_both_databases
 def test_simultaneous_scans_of_a_pass_with_one_entry_left_admit_exactly_one(app, committed):
     visitor_pass, guards = _pass_and_guards(4, entries_allowed=3, entries_used=2)
 
@@ -55,6 +56,7 @@ def test_simultaneous_scans_of_a_pass_with_one_entry_left_admit_exactly_one(app,
     assert _spent(app, visitor_pass.id) == (3, 1)
 
 
+@on_both_databases
 def test_simultaneous_scans_admit_exactly_as_many_as_the_pass_allows(app, committed):
     visitor_pass, guards = _pass_and_guards(3, entries_allowed=3)
 
