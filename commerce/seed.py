@@ -22,7 +22,7 @@ from community import queries as community_queries
 from community.models import Community
 from core.models import utcnow
 from identity.service import find_user_by_login
-from payments import service as payments
+from payments import webhooks
 from payments.localstripe import embedded_stripe
 from payments.models import Payment
 
@@ -64,7 +64,7 @@ def _pay(session: Session, payment_id: int) -> None:
     intent_id = session.get(Payment, payment_id).stripe_payment_intent_id
     client.v1.payment_intents.update(intent_id, params={"payment_method": "pm_card_visa"})
     client.v1.payment_intents.confirm(intent_id)
-    payments.reconcile_payment(session, payment_id)
+    webhooks.reconcile_payment(session, payment_id)
 
 
 def _categories(session: Session) -> dict[str, Category]:

@@ -7,7 +7,7 @@ from core.db import db
 from core.idempotency import idempotent
 from core.pagination import PageArgs, page_of, paginate
 from core.web import Blueprint
-from payments import queries, refunds, service
+from payments import commission, queries, refunds, webhooks
 from payments.schemas import (
     CommissionRateFilterSchema,
     CommissionRateSchema,
@@ -44,7 +44,7 @@ class StripeWebhook(MethodView):
     @blp.errors(400)
     def post(self):
         """Stripe's webhook endpoint (signature verified, each event applied once)"""
-        return service.receive_stripe_event(db.session, request.get_data(), request.headers.get("Stripe-Signature"))
+        return webhooks.receive_stripe_event(db.session, request.get_data(), request.headers.get("Stripe-Signature"))
 
 
 @blp.route("/payments")
@@ -93,7 +93,7 @@ class CommissionRates(MethodView):
     @blp.errors(401, 403, 404, 409, 422)
     def put(self, body):
         """Set the rates of a community (or the default) and a store category (platform admins)"""
-        return service.set_commission_rate(db.session, current_actor(), **body)
+        return commission.set_commission_rate(db.session, current_actor(), **body)
 
 
 @blp.route("/payouts")

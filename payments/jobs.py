@@ -6,7 +6,7 @@ from datetime import datetime
 
 from core.db import db
 from core.jobs import PeriodicJob, job
-from payments import refunds, service
+from payments import refunds, settlement, webhooks
 
 log = logging.getLogger(__name__)
 
@@ -17,9 +17,9 @@ def reconcile_with_stripe(now: datetime | None = None) -> dict[str, int]:
     our books miss, and sends refunds that never reached Stripe; each in its own transaction."""
     session = db.session
     done = {"payments": 0, "refunds": 0, "errors": 0}
-    for payment_id in service.payments_to_reconcile(session, now=now):
+    for payment_id in webhooks.payments_to_reconcile(session, now=now):
         try:
-            service.reconcile_payment(session, payment_id)
+            webhooks.reconcile_payment(session, payment_id)
             done["payments"] += 1
         except Exception:
             session.rollback()
@@ -28,7 +28,7 @@ def reconcile_with_stripe(now: datetime | None = None) -> dict[str, int]:
     listed = refunds.reconcile_refunds(session, now=now)
     done["refunds"] += listed["applied"] + listed["sent"]
     done["errors"] += listed["errors"]
-    for refund_id in refunds.refunds_to_reconcile(session, now=now, after=service.RECONCILE_AFTER):
+    for refund_id in refunds.refunds_to_reconcile(session, now=now, after=webhooks.RECONCILE_AFTER):
         try:
             refunds.reconcile_refund(session, refund_id)
             done["refunds"] += 1
@@ -44,9 +44,9 @@ def settle_payouts() -> dict[str, int]:
     """Pays every payee what it is owed, one payee per transaction; a failure waits for the next run."""
     session = db.session
     done = {"payouts": 0, "amount": 0, "errors": 0}
-    for account_id in service.accounts_to_settle(session):
+    for account_id in settlement.accounts_to_settle(session):
         try:
-            payout = service.settle_account(session, account_id)
+            payout = settlement.settle_account(session, account_id)
         except Exception:
             session.rollback()
             done["errors"] += 1

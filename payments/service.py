@@ -1,11 +1,11 @@
-"""Use cases of payments: PaymentIntents, capture, cancel, webhooks, reconciliation, commission
-and settlement (refunds are in payments/refunds.py).
+"""Use cases of payments: PaymentIntents, capture and cancel, and what Stripe's answers do to a
+payment. The floor's other rooms: refunds.py, webhooks.py (webhooks and reconciliation),
+commission.py, settlement.py (payout accounts and payouts), state.py (states and the lock).
 
 The contract for higher floors (`record_payment`, then `request_intent` once the caller has
-committed what it reserved; `capture_payment`, `cancel_payment`, `commission_for`,
-`register_payout_account`; `lock_payment` and refunds' `request_refund`) takes no actor and does
-not commit: the calling use case checks its own policy and commits. The rest are this floor's own
-use cases and jobs, and commit.
+committed what it reserved; `capture_payment`, `cancel_payment`; `lock_payment` and refunds'
+`request_refund`/`send_refund`, re-exported here) takes no actor and does not commit: the calling
+use case checks its own policy and commits.
 
 A payment only moves forward (payments/state.py): a late or repeated webhook cannot take it back.
 Stripe is asked with no row lock held; its answer is applied under the payment's lock.
@@ -14,119 +14,37 @@ from __future__ import annotations
 
 import logging
 import re
-from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import exists, or_, select, update
 from sqlalchemy.orm import Session
 
-from community import queries as community_queries
-from core.auth import Actor
 from core.db import db
 from core.errors import NotFound
 from core.i18n import lazy_gettext as _l
 from core.jobs import job, jobs
-from core.models import utcnow
-from core.policy import require
-from payments import ledger, refunds
-from payments.errors import InvalidWebhook, PaymentNotCancelable, PaymentNotCapturable, PaymentProviderError
-from payments.gateway import MANUAL_CAPTURE_TYPES, gateway, verify_webhook
+from payments import ledger
+from payments.commission import rates, split
+from payments.errors import PaymentNotCancelable, PaymentNotCapturable, PaymentProviderError
+from payments.gateway import MANUAL_CAPTURE_TYPES, gateway
 from payments.models import (
     CaptureMethod,
-    CommissionRate,
-    JournalEntry,
-    LedgerAccount,
     Payment,
     PaymentStatus,
-    Payout,
-    PayoutAccount,
-    PayoutLine,
-    Posting,
-    StripeEvent,
 )
-from payments.policy import Permission
 from payments.refunds import request_refund as request_refund
 from payments.refunds import send_refund as send_refund
-from payments.state import OPEN, can_move, move, payment_for_intent
+from payments.state import OPEN, can_move, move
 from payments.state import lock_payment as lock_payment
 from payments.validation import check_amount, check_text, invalid
 
 log = logging.getLogger(__name__)
+
+_CURRENCY = re.compile(r"^[A-Z]{3}$")
 # Re-exported above (`x as x`): refunds' `request_refund`/`send_refund` and the payment's
 # `lock_payment` are part of this floor's contract for higher floors, from the rooms they live in.
 
-WEBHOOK_TOLERANCE_SECONDS = 300
-# Webhooks normally arrive within seconds; reconciliation asks Stripe only after this long, and
-# stops asking once Stripe itself has given up on the intent (authorizations lapse after 7 days).
-RECONCILE_AFTER = timedelta(minutes=10)
-RECONCILE_WITHIN = timedelta(days=8)
-ANY_CATEGORY = "*"
-
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
-
-
-# --- commission -------------------------------------------------------------------------------
-
-
-def _rates(session: Session, community_id: int, store_category: str | None) -> tuple[int, int]:
-    """The most specific rates: community and category, community, category, then the default."""
-    category = store_category or ANY_CATEGORY
-    rows = session.scalars(
-        select(CommissionRate).where(
-            or_(CommissionRate.community_id == community_id, CommissionRate.community_id.is_(None)),
-            CommissionRate.store_category.in_({category, ANY_CATEGORY}),
-        )
-    ).all()
-    if rows:
-        best = max(rows, key=lambda r: (r.community_id is not None, r.store_category != ANY_CATEGORY))
-        return best.platform_rate_bps, best.community_rate_bps
-    config = current_app.config
-    return config["COMMISSION_PLATFORM_BPS"], config["COMMISSION_COMMUNITY_BPS"]
-
-
-def _split(amount: int, platform_bps: int, community_bps: int) -> tuple[int, int]:
-    # Rounded down: a fen of doubt goes to the merchant.
-    return amount * platform_bps // 10_000, amount * community_bps // 10_000
-
-
-def commission_for(session: Session, *, community_id: int, store_category: str | None, amount: int) -> tuple[int, int]:
-    """`(platform_share, community_share)` of `amount` at the rates for this community and category.
-
-    Rates come from `commission_rates`: the row for (community, category), else (community, '*'),
-    else (all communities, category), else the default row (all, '*'), else the configured
-    COMMISSION_PLATFORM_BPS / COMMISSION_COMMUNITY_BPS. Shares are rounded down. Reads only.
-    """
-    return _split(amount, *_rates(session, community_id, store_category))
-
-
-def set_commission_rate(
-    session: Session, actor: Actor, *, community_id: int | None, store_category: str,
-    platform_rate_bps: int, community_rate_bps: int,
-) -> CommissionRate:
-    """A platform admin sets the rates for a community (or all) and a store category (or '*').
-
-    Commits. Applies to payments started afterwards; started ones keep their rates.
-    """
-    require(actor, Permission.COMMISSION_MANAGE)
-    if community_id is not None:
-        community_queries.get_community(session, community_id)
-    if platform_rate_bps + community_rate_bps > 10_000:
-        raise invalid("community_rate_bps", _l("The two rates together cannot exceed 10000 (100 %)."))
-    scope = (
-        CommissionRate.community_id.is_(None) if community_id is None else CommissionRate.community_id == community_id
-    )
-    rate = session.scalar(
-        select(CommissionRate).where(scope, CommissionRate.store_category == store_category).with_for_update()
-    )
-    if rate is None:
-        rate = CommissionRate(community_id=community_id, store_category=store_category)
-        session.add(rate)
-    rate.platform_rate_bps = platform_rate_bps
-    rate.community_rate_bps = community_rate_bps
-    rate.updated_by = actor.user_id
-    session.commit()
-    return rate
 
 
 # --- the contract: payments ------------------------------------------------------------------
@@ -173,7 +91,7 @@ def record_payment(
         raise invalid("payee", _l("Must look like store:3."))
     if store_category is not None:
         check_text(store_category, "store_category", min_length=1, max_length=40)
-    platform_bps, community_bps = _rates(session, community_id, store_category) if payee else (0, 0)
+    platform_bps, community_bps = rates(session, community_id, store_category) if payee else (0, 0)
     payment = Payment(
         reference=reference, payer_user_id=payer_user_id, community_id=community_id, amount=amount,
         currency=currency, capture_method=capture_method, description=description, payee=payee,
@@ -273,23 +191,6 @@ def cancel_payment(session: Session, payment_id: int, **details: Any) -> Payment
     return payment
 
 
-def register_payout_account(session: Session, *, payee: str, stripe_account_id: str) -> PayoutAccount:
-    """Where settlement sends a payee's money: its Stripe Connect account ("acct_...").
-
-    Does not commit. Settlement skips payees without one (their balance waits).
-    """
-    if not ledger.is_valid_payee(payee):
-        raise invalid("payee", _l("Must look like store:3."))
-    check_text(stripe_account_id, "stripe_account_id", min_length=1, max_length=255)
-    account = session.scalar(select(PayoutAccount).where(PayoutAccount.payee == payee))
-    if account is None:
-        account = PayoutAccount(payee=payee, stripe_account_id=stripe_account_id)
-        session.add(account)
-    account.stripe_account_id = stripe_account_id
-    return account
-
-
-
 # --- state changes, entries and handlers -------------------------------------------------------
 
 
@@ -304,7 +205,7 @@ def _mark_succeeded(session: Session, payment: Payment, captured: int) -> None:
         postings = [(ledger.CLEARING, payment.amount_captured, currency),
                     (ledger.PLATFORM_SALES, -payment.amount_captured, currency)]
     else:
-        payment.platform_fee, payment.community_fee = _split(
+        payment.platform_fee, payment.community_fee = split(
             payment.amount_captured, payment.platform_rate_bps, payment.community_rate_bps
         )
         merchant = payment.amount_captured - payment.platform_fee - payment.community_fee
@@ -343,110 +244,6 @@ def _apply_intent(session: Session, payment: Payment, intent: dict, status: str 
 
 
 # Webhook event types and the intent status each one reports.
-_INTENT_EVENTS = {
-    "payment_intent.succeeded": "succeeded",
-    "payment_intent.amount_capturable_updated": "requires_capture",
-    "payment_intent.payment_failed": "requires_payment_method",
-    "payment_intent.canceled": "canceled",
-}
-
-
-def _apply_event(session: Session, kind: str, obj: dict) -> str:
-    if kind in _INTENT_EVENTS:
-        payment = payment_for_intent(session, obj.get("id"))
-        if payment is None:
-            return "ignored"
-        if kind == "payment_intent.payment_failed" and not obj.get("last_payment_error"):
-            obj = {**obj, "last_payment_error": {"code": "payment_failed"}}
-        _apply_intent(session, payment, obj, _INTENT_EVENTS[kind])
-        return "applied"
-    if kind == "charge.refunded":
-        payment = payment_for_intent(session, obj.get("payment_intent"))
-        if payment is None:
-            return "ignored"
-        if payment.status in OPEN and obj.get("captured"):
-            # The refund overtook the success: the charge proves the capture.
-            _mark_succeeded(session, payment, int(obj.get("amount_captured") or obj.get("amount") or 0))
-        for refund_object in (obj.get("refunds") or {}).get("data") or []:
-            if isinstance(refund_object, dict):
-                refunds.apply_stripe_refund(session, refund_object, payment)
-        return "applied"
-    if kind in ("refund.created", "charge.refund.updated", "refund.updated", "refund.failed"):
-        return "applied" if refunds.apply_stripe_refund(session, obj) else "ignored"
-    return "ignored"
-
-
-# --- webhooks and reconciliation --------------------------------------------------------------
-
-
-def receive_stripe_event(session: Session, payload: bytes, signature: str | None) -> dict:
-    """Verifies one webhook delivery and applies its event once (by event id).
-
-    Commits; may post ledger entries, call payment handlers and enqueue the fee job. A forged,
-    stale (older than 5 minutes) or unreadable delivery raises InvalidWebhook (400). Events for
-    intents we do not know, and event types we do not use, are acknowledged and ignored.
-    """
-    secret = current_app.config.get("STRIPE_WEBHOOK_SECRET")
-    if not secret:
-        log.error("a Stripe webhook arrived but STRIPE_WEBHOOK_SECRET is not set")
-    try:
-        event = verify_webhook(payload, signature, secret, tolerance=WEBHOOK_TOLERANCE_SECONDS)
-    except ValueError as exc:
-        raise InvalidWebhook(str(exc)) from None
-    event_id, kind, data = event.get("id"), event.get("type"), event.get("data")
-    obj = data.get("object") if isinstance(data, dict) else None
-    if not (isinstance(event_id, str) and 0 < len(event_id) <= 255 and isinstance(kind, str)
-            and len(kind) <= 100 and isinstance(obj, dict)):
-        raise InvalidWebhook("the event has no id, type or data.object")
-    claimed = session.scalar(
-        ledger.dialect_insert(session, StripeEvent)
-        .values(id=event_id, type=kind, outcome="received", received_at=utcnow())
-        .on_conflict_do_nothing(index_elements=["id"])
-        .returning(StripeEvent.id)
-    )
-    if claimed is None:  # delivered before (or right now, by a concurrent delivery that committed)
-        session.rollback()
-        return {"received": True, "duplicate": True, "outcome": "duplicate"}
-    outcome = _apply_event(session, kind, obj)
-    session.execute(update(StripeEvent).where(StripeEvent.id == event_id).values(outcome=outcome))
-    session.commit()
-    return {"received": True, "duplicate": False, "outcome": outcome}
-
-
-def payments_to_reconcile(session: Session, *, now: datetime | None = None) -> list[int]:
-    """Open payments old enough that their webhook should have come, young enough to still matter."""
-    now = now or utcnow()
-    return list(
-        session.scalars(
-            select(Payment.id)
-            .where(
-                Payment.status.in_(OPEN),
-                Payment.stripe_payment_intent_id.is_not(None),
-                Payment.created_at <= now - RECONCILE_AFTER,
-                Payment.created_at >= now - RECONCILE_WITHIN,
-            )
-            .order_by(Payment.id)
-        )
-    )
-
-
-def reconcile_payment(session: Session, payment_id: int) -> str:
-    """Asks Stripe for the truth of one open payment and applies it, as a webhook would have.
-
-    Commits. Calls Stripe (a retrieve, with no lock held); may post entries and call payment handlers.
-    """
-    payment = _current(session, payment_id)
-    if payment.status not in OPEN:
-        session.rollback()
-        return payment.status
-    intent = gateway().retrieve_intent(payment.stripe_payment_intent_id, key=f"payment:{payment.id}:reconcile")
-    payment = lock_payment(session, payment_id)
-    _apply_intent(session, payment, intent)
-    status = payment.status
-    session.commit()
-    return status
-
-
 @job("low", timeout=60)
 def record_stripe_fee(payment_id: int) -> int:
     """Posts Stripe's fee on a captured payment (once: the entry key is per payment)."""
@@ -468,74 +265,3 @@ def record_stripe_fee(payment_id: int) -> int:
         session.commit()
     return fee
 
-
-# --- settlement -------------------------------------------------------------------------------
-
-
-def accounts_to_settle(session: Session) -> list[int]:
-    """Payee accounts that owe their payee money (a credit balance)."""
-    return list(
-        session.scalars(
-            select(LedgerAccount.id)
-            .where(
-                or_(LedgerAccount.code.startswith(ledger.MERCHANT_PAYABLE_PREFIX),
-                    LedgerAccount.code.startswith(ledger.PAYABLE_PREFIX)),
-                LedgerAccount.balance < 0,
-            )
-            .order_by(LedgerAccount.id)
-        )
-    )
-
-
-def settle_account(session: Session, account_id: int) -> Payout | None:
-    """Pays a payee everything its account owes, with a statement of the postings it settles.
-
-    Commits. Calls Stripe: a Connect transfer keyed by the account and the last posting settled,
-    so a retry after a crash gets the same transfer. Posts the payout entry. A negative balance
-    (refunds after the last payout) pays nothing and is netted against the next payout.
-    """
-    account = session.get(LedgerAccount, account_id)
-    payee = ledger.payee_of(account.code) if account else None
-    if payee is None:
-        return None
-    clearing_id = ledger.open_account(session, ledger.CLEARING, account.currency)
-    # Locked in id order, like post_entry: captures and refunds wait while the statement is drawn.
-    account = next(a for a in ledger.lock_accounts(session, [account.id, clearing_id]) if a.id == account_id)
-    owed = -account.balance
-    destination = session.scalar(select(PayoutAccount.stripe_account_id).where(PayoutAccount.payee == payee))
-    if owed <= 0 or destination is None:
-        session.rollback()
-        if destination is None and owed > 0:
-            log.info("payee %s has %s %s to settle but no payout account", payee, owed, account.currency)
-        return None
-    rows = session.execute(
-        select(Posting, JournalEntry)
-        .join(JournalEntry, JournalEntry.id == Posting.entry_id)
-        .where(
-            Posting.account_id == account.id,
-            ~JournalEntry.key.startswith("payout:"),
-            ~exists().where(PayoutLine.posting_id == Posting.id),
-        )
-        .order_by(Posting.id)
-    ).all()
-    if -sum(posting.amount for posting, _ in rows) != owed:
-        session.rollback()
-        log.error("payee %s: unsettled postings do not add up to the balance %s; not paying", payee, owed)
-        return None
-    key = f"payout:{account.code}:{account.currency}:{rows[-1][0].id}"
-    transfer = gateway().transfer(amount=owed, currency=account.currency, destination=destination,
-                                  metadata={"payee": payee}, key=key)
-    entry = ledger.post_entry(
-        session, key=key, description=f"Payout to {payee}",
-        postings=[(account.code, owed, account.currency), (ledger.CLEARING, -owed, account.currency)],
-    )
-    payout = Payout(payee=payee, amount=owed, currency=account.currency, transfer_key=key,
-                    stripe_transfer_id=transfer["id"], destination=destination, entry_id=entry.id)
-    payout.lines = [
-        PayoutLine(posting_id=posting.id, description=journal.description, amount=-posting.amount,
-                   occurred_at=journal.occurred_at)
-        for posting, journal in rows
-    ]
-    session.add(payout)
-    session.commit()
-    return payout

@@ -1,7 +1,7 @@
 """Commission rates per community and store category, set by the platform."""
 import pytest
 
-from payments import service
+from payments import commission
 from tests.conftest import bearer
 from tests.factories import CommunityFactory, UserFactory, resident_of
 from tests.payments.conftest import start
@@ -22,7 +22,7 @@ def _set(client, admin, **body):
 
 def test_without_rates_the_configured_default_applies(session, connection):
     community = CommunityFactory()
-    assert service.commission_for(session, community_id=community.id, store_category="fruit", amount=10_000) == (
+    assert commission.commission_for(session, community_id=community.id, store_category="fruit", amount=10_000) == (
         500, 100
     )
 
@@ -35,7 +35,7 @@ def test_the_most_specific_rate_wins(client, session, admin):
     _set(client, admin, community_id=here.id, store_category="fruit", platform_rate_bps=250, community_rate_bps=150)
 
     def shares(community, category):
-        return service.commission_for(session, community_id=community.id, store_category=category, amount=10_000)
+        return commission.commission_for(session, community_id=community.id, store_category=category, amount=10_000)
 
     assert shares(here, "fruit") == (250, 150)
     assert shares(here, "bakery") == (400, 200)
@@ -50,7 +50,7 @@ def test_setting_a_rate_again_updates_it_and_shares_round_down(client, session, 
     rate = _set(client, admin, community_id=community.id, platform_rate_bps=999, community_rate_bps=1)
     listed = client.get(URL, query_string={"community_id": community.id}, headers=bearer(admin.id)).json
     assert listed["total"] == 1 and listed["items"][0]["id"] == rate["id"]
-    assert service.commission_for(session, community_id=community.id, store_category="x", amount=199) == (19, 0)
+    assert commission.commission_for(session, community_id=community.id, store_category="x", amount=199) == (19, 0)
 
 
 def test_a_started_payment_keeps_the_rates_it_started_with(client, session, admin):

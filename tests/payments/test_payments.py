@@ -2,7 +2,7 @@
 import pytest
 
 from core.errors import InvalidInput
-from payments import events, ledger, service
+from payments import events, ledger, service, webhooks
 from payments.errors import PaymentNotCancelable, PaymentNotCapturable
 from payments.models import JournalEntry, Payment, PaymentStatus
 from tests.factories import CommunityFactory, resident_of
@@ -118,7 +118,7 @@ def test_canceling_releases_a_hold_and_a_captured_payment_cannot_be_canceled(ses
     community, payer = world
     held = start(session, payer, community, capture_method="manual")
     confirm_with_card(stripe_client, held.stripe_payment_intent_id)
-    service.reconcile_payment(session, held.id)
+    webhooks.reconcile_payment(session, held.id)
     canceled = service.cancel_payment(session, held.id)
     session.commit()
     assert canceled.status == PaymentStatus.CANCELED
@@ -129,7 +129,7 @@ def test_canceling_releases_a_hold_and_a_captured_payment_cannot_be_canceled(ses
 
     paid = start(session, payer, community)
     confirm_with_card(stripe_client, paid.stripe_payment_intent_id)
-    service.reconcile_payment(session, paid.id)
+    webhooks.reconcile_payment(session, paid.id)
     with pytest.raises(PaymentNotCancelable):
         service.cancel_payment(session, paid.id)
 

@@ -4,7 +4,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from core.db import db
-from payments import events, ledger, service
+from payments import events, ledger, webhooks
 from payments.errors import PaymentNotRefundable, RefundExceedsCaptured, RefundKeyReused
 from payments.models import Payment, PaymentStatus, Refund, RefundStatus
 from tests.conftest import bearer
@@ -15,7 +15,7 @@ from tests.payments.conftest import confirm_with_card, ledger_check, refund, sta
 def _captured(session, stripe_client, community, amount=10_000):
     payment = start(session, resident_of(community), community, amount=amount)
     confirm_with_card(stripe_client, payment.stripe_payment_intent_id)
-    service.reconcile_payment(session, payment.id)
+    webhooks.reconcile_payment(session, payment.id)
     return payment
 
 

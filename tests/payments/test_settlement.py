@@ -1,7 +1,7 @@
 """Settlement pays each payee what it is owed, with a statement; later refunds are netted."""
 import pytest
 
-from payments import jobs, ledger, queries, service
+from payments import jobs, ledger, queries, webhooks
 from payments.models import Payout
 from tests.factories import CommunityFactory, resident_of
 from tests.payments.conftest import confirm_with_card, ledger_check, refund, start
@@ -17,7 +17,7 @@ def _paid(session, stripe_client, community, amount, payee="store:3"):
     payment = start(session, resident_of(community), community, amount=amount, payee=payee,
                     reference=f"order:{amount}")
     confirm_with_card(stripe_client, payment.stripe_payment_intent_id)
-    service.reconcile_payment(session, payment.id)
+    webhooks.reconcile_payment(session, payment.id)
     return payment
 
 

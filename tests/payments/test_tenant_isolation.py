@@ -2,7 +2,7 @@
 import pytest
 
 from community.models import StaffRole
-from payments import service
+from payments import webhooks
 from tests.conftest import bearer
 from tests.factories import CommunityFactory, UserFactory, resident_of, staff_of
 from tests.payments.conftest import confirm_with_card, start
@@ -57,7 +57,7 @@ def test_the_platform_admin_reaches_them_and_never_sees_the_client_secret(client
     community, people = CommunityFactory(), world[1]
     payment = start(session, people["payer"], community, amount=2_000)
     confirm_with_card(stripe_client, payment.stripe_payment_intent_id)
-    service.reconcile_payment(session, payment.id)
+    webhooks.reconcile_payment(session, payment.id)
     headers = bearer(people["admin"].id)
     listed = client.get("/api/payments/payments", query_string={"reference": payment.reference}, headers=headers)
     assert listed.status_code == 200 and [p["id"] for p in listed.json["items"]] == [payment.id]

@@ -1,0 +1,113 @@
+"""Settlement: where each payee's money goes (its payout account), and payouts of what the ledger says
+it is owed, each with the postings it settles."""
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import exists, or_, select
+from sqlalchemy.orm import Session
+
+from core.i18n import lazy_gettext as _l
+from payments import ledger
+from payments.gateway import gateway
+from payments.models import (
+    JournalEntry,
+    LedgerAccount,
+    Payout,
+    PayoutAccount,
+    PayoutLine,
+    Posting,
+)
+from payments.refunds import request_refund as request_refund
+from payments.refunds import send_refund as send_refund
+from payments.state import lock_payment as lock_payment
+from payments.validation import check_text, invalid
+
+log = logging.getLogger(__name__)
+# Re-exported above (`x as x`): refunds' `request_refund`/`send_refund` and the payment's
+# `lock_payment` are part of this floor's contract for higher floors, from the rooms they live in.
+
+
+def register_payout_account(session: Session, *, payee: str, stripe_account_id: str) -> PayoutAccount:
+    """Where settlement sends a payee's money: its Stripe Connect account ("acct_...").
+
+    Does not commit. Settlement skips payees without one (their balance waits).
+    """
+    if not ledger.is_valid_payee(payee):
+        raise invalid("payee", _l("Must look like store:3."))
+    check_text(stripe_account_id, "stripe_account_id", min_length=1, max_length=255)
+    account = session.scalar(select(PayoutAccount).where(PayoutAccount.payee == payee))
+    if account is None:
+        account = PayoutAccount(payee=payee, stripe_account_id=stripe_account_id)
+        session.add(account)
+    account.stripe_account_id = stripe_account_id
+    return account
+
+
+def accounts_to_settle(session: Session) -> list[int]:
+    """Payee accounts that owe their payee money (a credit balance)."""
+    return list(
+        session.scalars(
+            select(LedgerAccount.id)
+            .where(
+                or_(LedgerAccount.code.startswith(ledger.MERCHANT_PAYABLE_PREFIX),
+                    LedgerAccount.code.startswith(ledger.PAYABLE_PREFIX)),
+                LedgerAccount.balance < 0,
+            )
+            .order_by(LedgerAccount.id)
+        )
+    )
+
+
+def settle_account(session: Session, account_id: int) -> Payout | None:
+    """Pays a payee everything its account owes, with a statement of the postings it settles.
+
+    Commits. Calls Stripe: a Connect transfer keyed by the account and the last posting settled,
+    so a retry after a crash gets the same transfer. Posts the payout entry. A negative balance
+    (refunds after the last payout) pays nothing and is netted against the next payout.
+    """
+    account = session.get(LedgerAccount, account_id)
+    payee = ledger.payee_of(account.code) if account else None
+    if payee is None:
+        return None
+    clearing_id = ledger.open_account(session, ledger.CLEARING, account.currency)
+    # Locked in id order, like post_entry: captures and refunds wait while the statement is drawn.
+    account = next(a for a in ledger.lock_accounts(session, [account.id, clearing_id]) if a.id == account_id)
+    owed = -account.balance
+    destination = session.scalar(select(PayoutAccount.stripe_account_id).where(PayoutAccount.payee == payee))
+    if owed <= 0 or destination is None:
+        session.rollback()
+        if destination is None and owed > 0:
+            log.info("payee %s has %s %s to settle but no payout account", payee, owed, account.currency)
+        return None
+    rows = session.execute(
+        select(Posting, JournalEntry)
+        .join(JournalEntry, JournalEntry.id == Posting.entry_id)
+        .where(
+            Posting.account_id == account.id,
+            ~JournalEntry.key.startswith("payout:"),
+            ~exists().where(PayoutLine.posting_id == Posting.id),
+        )
+        .order_by(Posting.id)
+    ).all()
+    if -sum(posting.amount for posting, _ in rows) != owed:
+        session.rollback()
+        log.error("payee %s: unsettled postings do not add up to the balance %s; not paying", payee, owed)
+        return None
+    key = f"payout:{account.code}:{account.currency}:{rows[-1][0].id}"
+    transfer = gateway().transfer(amount=owed, currency=account.currency, destination=destination,
+                                  metadata={"payee": payee}, key=key)
+    entry = ledger.post_entry(
+        session, key=key, description=f"Payout to {payee}",
+        postings=[(account.code, owed, account.currency), (ledger.CLEARING, -owed, account.currency)],
+    )
+    payout = Payout(payee=payee, amount=owed, currency=account.currency, transfer_key=key,
+                    stripe_transfer_id=transfer["id"], destination=destination, entry_id=entry.id)
+    payout.lines = [
+        PayoutLine(posting_id=posting.id, description=journal.description, amount=-posting.amount,
+                   occurred_at=journal.occurred_at)
+        for posting, journal in rows
+    ]
+    session.add(payout)
+    session.commit()
+    return payout
