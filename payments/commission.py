@@ -16,14 +16,9 @@ from payments.models import (
     CommissionRate,
 )
 from payments.policy import Permission
-from payments.refunds import request_refund as request_refund
-from payments.refunds import send_refund as send_refund
-from payments.state import lock_payment as lock_payment
 from payments.validation import invalid
 
 log = logging.getLogger(__name__)
-# Re-exported above (`x as x`): refunds' `request_refund`/`send_refund` and the payment's
-# `lock_payment` are part of this floor's contract for higher floors, from the rooms they live in.
 
 ANY_CATEGORY = "*"
 

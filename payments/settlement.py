@@ -18,14 +18,9 @@ from payments.models import (
     PayoutLine,
     Posting,
 )
-from payments.refunds import request_refund as request_refund
-from payments.refunds import send_refund as send_refund
-from payments.state import lock_payment as lock_payment
 from payments.validation import check_text, invalid
 
 log = logging.getLogger(__name__)
-# Re-exported above (`x as x`): refunds' `request_refund`/`send_refund` and the payment's
-# `lock_payment` are part of this floor's contract for higher floors, from the rooms they live in.
 
 
 def register_payout_account(session: Session, *, payee: str, stripe_account_id: str) -> PayoutAccount:

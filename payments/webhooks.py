@@ -17,15 +17,10 @@ from payments.models import (
     Payment,
     StripeEvent,
 )
-from payments.refunds import request_refund as request_refund
-from payments.refunds import send_refund as send_refund
 from payments.service import _apply_intent, _current, _mark_succeeded
 from payments.state import OPEN, payment_for_intent
-from payments.state import lock_payment as lock_payment
 
 log = logging.getLogger(__name__)
-# Re-exported above (`x as x`): refunds' `request_refund`/`send_refund` and the payment's
-# `lock_payment` are part of this floor's contract for higher floors, from the rooms they live in.
 
 WEBHOOK_TOLERANCE_SECONDS = 300
 # Webhooks normally arrive within seconds; reconciliation asks Stripe only after this long, and
