@@ -18,7 +18,7 @@ from payments.models import (
     StripeEvent,
 )
 from payments.service import _apply_intent, _current, _mark_succeeded
-from payments.state import OPEN, payment_for_intent
+from payments.state import OPEN, lock_payment, payment_for_intent
 
 log = logging.getLogger(__name__)
 
