@@ -12,6 +12,7 @@ from commerce import seed as commerce_seed
 from commerce.cli import commerce_cli
 from commerce.groupbuy import on_payments as groupbuy_on_payments
 from commerce.orders import on_payments as orders_on_payments
+from commerce.stores import reports as store_reports
 from community import queries as community_queries
 from community.announcements import api as announcements_api
 from community.announcements import jobs as announcements_jobs
@@ -96,6 +97,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     # What higher floors do when lower floors' state changes: subscribed here, never on import.
     orders_on_payments.subscribe_to_payments()
     groupbuy_on_payments.subscribe_to_payments()
+    store_reports.register_exports()
 
     app.cli.add_command(worker_command)
     app.cli.add_command(serve_command)

@@ -22,6 +22,7 @@ class Permission(StrEnum):
     STORE_SUSPEND_EVERYWHERE = "commerce:store:suspend_everywhere"
     PICKUP_POINT_MANAGE = "commerce:pickup_point:manage"
     SHOP = "commerce:order:create"  # carts, checkout, joining group deals
+    COMMUNITY_REVENUE_VIEW = "commerce:community_revenue:view"
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,7 @@ def _staff(actor: Actor, access: StoreAccess) -> bool:
     return access.role in ("owner", "staff")
 
 
-@rule(Permission.STORE_DECIDE, Permission.PICKUP_POINT_MANAGE)
+@rule(Permission.STORE_DECIDE, Permission.PICKUP_POINT_MANAGE, Permission.COMMUNITY_REVENUE_VIEW)
 def _manager_of(actor: Actor, community_id: int) -> bool:
     return actor.has_role(community_id, StaffRole.MANAGER)
 

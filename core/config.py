@@ -53,6 +53,9 @@ class Settings(BaseSettings):
     PAYMENT_METHOD_TYPES: list[Literal["card", "wechat_pay", "alipay"]] = Field(default=["card"], min_length=1)
     COMMISSION_PLATFORM_BPS: int = Field(default=500, ge=0, le=10_000)  # when no commission_rates row
     COMMISSION_COMMUNITY_BPS: int = Field(default=100, ge=0, le=10_000)
+    EXPORT_INLINE_ROWS: int = Field(default=5_000, ge=1)  # larger CSV reports are made by a job
+    PAYOUT_MINIMUM: int = Field(default=1_000, ge=1)  # fen: smaller balances wait for the next payout
+    PAYOUT_ONBOARDING_RETURN_URL: str = "http://127.0.0.1:5000/api/docs"  # where Stripe's onboarding returns
     INSTANCE_PATH: str | None = None
 
     @field_validator("DATABASE_URL")

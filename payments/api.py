@@ -7,16 +7,22 @@ from core.db import db
 from core.idempotency import idempotent
 from core.pagination import PageArgs, page_of, paginate
 from core.web import Blueprint
-from payments import commission, queries, refunds, webhooks
+from payments import commission, exports, payer, queries, refunds, webhooks
 from payments.schemas import (
+    ClientSecretSchema,
     CommissionRateFilterSchema,
     CommissionRateSchema,
+    ExportSchema,
     PaymentFilterSchema,
+    PaymentReportSchema,
     PaymentSchema,
     PayoutFilterSchema,
     PayoutSchema,
+    PeriodArgs,
+    PlatformSummarySchema,
     RefundCreateSchema,
     RefundSchema,
+    TestConfirmSchema,
     WebhookAckSchema,
 )
 
@@ -114,3 +120,48 @@ class PayoutDetail(MethodView):
     def get(self, payout_id):
         """One payout and its statement lines (platform admins)"""
         return queries.get_payout(db.session, current_actor(), payout_id)
+
+
+@blp.route("/confirmations")
+class PaymentConfirmations(MethodView):
+    @blp.arguments(ClientSecretSchema)
+    @blp.response(200, PaymentReportSchema)
+    @blp.errors(401, 404, 422, 502)
+    def post(self, body):
+        """The payer's app confirmed a PaymentIntent: the server asks Stripe now and applies its answer"""
+        return payer.report_confirmed(db.session, current_actor(), **body)
+
+
+@blp.route("/test-mode/confirm")
+class TestModeConfirm(MethodView):
+    @blp.arguments(TestConfirmSchema)
+    @blp.response(200, PaymentReportSchema)
+    @blp.errors(401, 404, 422, 502)
+    def post(self, body):
+        """Test mode only (404 with live keys): confirm your PaymentIntent with a Stripe test card"""
+        return payer.confirm_in_test_mode(db.session, current_actor(), **body)
+
+
+@blp.route("/exports/<int:export_id>")
+class ExportDownload(MethodView):
+    @blp.response(200, ExportSchema, description="The export while it is being made (202), or its CSV (200)")
+    @blp.alt_response(202, schema=ExportSchema)
+    @blp.errors(401, 404)
+    def get(self, export_id):
+        """Download an export you asked for (a CSV), or see that it is still being made (202)"""
+        export = exports.get_export(db.session, current_actor(), export_id)
+        if export.status != "done":
+            return export, 202
+        response = exports.csv_response(export.filename, [])
+        response.set_data(export.content)
+        return response
+
+
+@blp.route("/summary")
+class PlatformSummary(MethodView):
+    @blp.arguments(PeriodArgs, location="query")
+    @blp.response(200, PlatformSummarySchema)
+    @blp.errors(401, 403, 422)
+    def get(self, args):
+        """The platform's GMV, commission, community shares, refunds and payouts per month (platform admins)"""
+        return queries.platform_summary(db.session, current_actor(), first=args.get("from_"), last=args.get("to"))

@@ -53,10 +53,74 @@ class FakeConnectTransfers:
             return dict(self._by_key[key])
 
 
+# Stripe's test PaymentMethods, as the card numbers an emulator (localstripe) knows them by: it
+# knows only pm_card_visa by name, and would take a declining card's name for a good card.
+TEST_CARDS = {
+    "pm_card_visa": "4242424242424242",
+    "pm_card_chargeDeclined": "4000000000000341",  # attaches, then the charge is declined
+    "pm_card_authenticationRequired": "4000002500003155",  # 3-D Secure: the intent requires_action
+}
+
+
+class FakeConnectAccounts:
+    """Stands in for Stripe Connect Express accounts and their onboarding links (localstripe has none)."""
+
+    def create(self, *, payee: str, key: str) -> dict[str, Any]:
+        return {"id": "acct_fake_" + hashlib.sha256(key.encode()).hexdigest()[:16], "object": "account",
+                "type": "express", "metadata": {"payee": payee}, "payouts_enabled": True, "details_submitted": True}
+
+    def link(self, account_id: str, *, return_url: str) -> dict[str, Any]:
+        return {"object": "account_link", "url": f"{return_url}?account={account_id}&onboarding=test-mode",
+                "expires_at": int(time.time()) + 300}
+
+
 class StripeGateway:
-    def __init__(self, client: stripe.StripeClient, *, fake_connect: FakeConnectTransfers | None = None) -> None:
+    def __init__(self, client: stripe.StripeClient, *, fake_connect: FakeConnectTransfers | None = None,
+                 emulator: bool = False) -> None:
         self.client = client
         self.fake_connect = fake_connect
+        self.fake_accounts = FakeConnectAccounts() if fake_connect is not None else None
+        self.emulator = emulator  # an emulator on loopback (localstripe) stands in for Stripe
+
+    def confirm_with_test_card(self, intent_id: str, payment_method: str, *, key: str) -> dict[str, Any]:
+        """Test mode only: confirms an intent with one of Stripe's test PaymentMethods, as the payer's
+        app would. A declined card or one that needs authentication is an answer, not an error."""
+        method = payment_method
+        if self.emulator:
+            created = self._call("create test card", self.client.v1.payment_methods.create, params={
+                "type": "card", "card": {"number": TEST_CARDS[payment_method], "exp_month": 12, "exp_year": 2030,
+                                         "cvc": "123"}}, options={"idempotency_key": f"{key}:method"})
+            method = created["id"]
+        self._call("attach test card", self.client.v1.payment_intents.update, intent_id,
+                   params={"payment_method": method}, options={"idempotency_key": f"{key}:update"})
+        try:
+            return self.client.v1.payment_intents.confirm(
+                intent_id, options={"idempotency_key": f"{key}:confirm"}).to_dict()
+        except stripe.CardError:
+            return self.retrieve_intent(intent_id, key=f"{key}:declined")
+
+    def create_connected_account(self, *, payee: str, key: str) -> dict[str, Any]:
+        """A Stripe Connect Express account for a payee (a store), onboarded through `account_link`."""
+        if self.fake_accounts is not None:
+            return self.fake_accounts.create(payee=payee, key=key)
+        return self._call("create account", self.client.v1.accounts.create,
+                          params={"type": "express", "metadata": {"payee": payee},
+                                  "capabilities": {"transfers": {"requested": True}}},
+                          options={"idempotency_key": key})
+
+    def account_link(self, account_id: str, *, return_url: str, key: str) -> dict[str, Any]:
+        """Where the payee finishes onboarding (Stripe-hosted; short-lived, asked for again when expired)."""
+        if self.fake_accounts is not None:
+            return self.fake_accounts.link(account_id, return_url=return_url)
+        return self._call("account link", self.client.v1.account_links.create,
+                          params={"account": account_id, "type": "account_onboarding", "refresh_url": return_url,
+                                  "return_url": return_url}, options={"idempotency_key": key})
+
+    def retrieve_account(self, account_id: str, *, key: str) -> dict[str, Any]:
+        if self.fake_accounts is not None:
+            return {"id": account_id, "payouts_enabled": True, "details_submitted": True}
+        return self._call("retrieve account", self.client.v1.accounts.retrieve, account_id,
+                          options={"idempotency_key": key})
 
     def _call(self, what: str, func, *args, **kwargs) -> dict[str, Any]:
         try:
@@ -169,7 +233,13 @@ def _build(app: Flask) -> StripeGateway:
         raise PaymentsNotConfigured()
     base = {"api": config["STRIPE_API_BASE"]} if config.get("STRIPE_API_BASE") else None
     client = stripe.StripeClient(config["STRIPE_API_KEY"], base_addresses=base, max_network_retries=2)
-    return StripeGateway(client, fake_connect=FakeConnectTransfers() if config.get("STRIPE_CONNECT_FAKE") else None)
+    return StripeGateway(client, fake_connect=FakeConnectTransfers() if config.get("STRIPE_CONNECT_FAKE") else None,
+                         emulator=bool(config.get("STRIPE_API_BASE")))
+
+
+def in_test_mode(app: Flask) -> bool:
+    """Test mode: a test key (`sk_test_...`), as with localstripe; live keys never offer test calls."""
+    return str(app.config.get("STRIPE_API_KEY") or "").startswith("sk_test_")
 
 
 def verify_webhook(payload: bytes, signature: str | None, secret: str | None, *, tolerance: int) -> dict[str, Any]:

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from core.db import db
 from core.jobs import PeriodicJob, job
-from payments import refunds, settlement, webhooks
+from payments import exports, refunds, settlement, webhooks
 
 log = logging.getLogger(__name__)
 
@@ -61,4 +61,5 @@ def settle_payouts() -> dict[str, int]:
 PERIODIC: list[PeriodicJob] = [
     PeriodicJob("payments.reconcile-with-stripe", reconcile_with_stripe, interval=600),
     PeriodicJob("payments.settle-payouts", settle_payouts, interval=86_400),
+    PeriodicJob("payments.purge-exports", exports.purge_exports, interval=3600),
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint, text
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, LargeBinary, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.models import Base, UTCDateTime, created_at, intpk, utcnow
@@ -216,3 +216,22 @@ class PayoutLine(Base):
     description: Mapped[str] = mapped_column(String(255))
     amount: Mapped[int]
     occurred_at: Mapped[datetime]
+
+
+class Export(Base):
+    """A CSV of a statement or a revenue report, made by a job when it is too large to answer at once.
+
+    Only the user who asked may download it; it is kept for EXPORT_TTL (payments/exports.py).
+    """
+
+    __tablename__ = "report_exports"
+
+    id: Mapped[intpk]
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(60))
+    params: Mapped[dict] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(20), default="pending")  # pending, done, failed
+    filename: Mapped[str | None] = mapped_column(String(200))
+    content: Mapped[bytes | None] = mapped_column(LargeBinary)
+    created_at: Mapped[created_at]
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 from core.auth import Actor
 from core.errors import NotFound
 from core.policy import allows, require
-from payments import ledger
+from payments import ledger, statements
 from payments.models import CommissionRate, Payment, Payout
 from payments.policy import Permission
 
@@ -74,3 +74,17 @@ def get_payout(session: Session, actor: Actor, payout_id: int) -> Payout:
     if payout is None or not allows(actor, Permission.PAYOUT_VIEW, payout):
         raise NotFound()
     return payout
+
+
+def platform_summary(session: Session, actor: Actor, *, first, last) -> dict:
+    """The platform's totals over a period of UTC days and month by month (platform admins)."""
+    require(actor, Permission.PLATFORM_REPORTS)
+    first, last, since, until = statements.period(first, last, "UTC")
+    totals = statements.platform_summary(session, since=since, until=until)
+    return {
+        "from_": first, "to": last,
+        "totals": [{"currency": currency, **values} for currency, values in sorted(totals.items())],
+        "months": [{"month": month, "currency": currency, **values}
+                   for month, by_currency in statements.platform_months(session, first=first, last=last)
+                   for currency, values in sorted(by_currency.items())],
+    }

@@ -101,3 +101,68 @@ class PayoutSchema(ma.Schema):
 
 class PayoutFilterSchema(ma.Schema):
     payee = ma.fields.String(validate=_payee)
+
+
+class ClientSecretSchema(ma.Schema):
+    client_secret = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=255))
+
+
+class TestConfirmSchema(ClientSecretSchema):
+    payment_method = ma.fields.String(
+        required=True, validate=ma.validate.OneOf(["pm_card_visa", "pm_card_chargeDeclined",
+                                                   "pm_card_authenticationRequired"]),
+        metadata={"description": "one of Stripe's test PaymentMethods"})
+
+
+class PaymentReportSchema(ma.Schema):
+    payment_id = ma.fields.Integer()
+    status = ma.fields.String(metadata={"description": "the intent's status (test confirm) or the payment's"})
+    payment_status = ma.fields.String(metadata={"description": "the payment's status after Stripe's answer"})
+    decline_code = ma.fields.String(allow_none=True)
+
+
+class PeriodArgs(ma.Schema):
+    """A period of local calendar days, both included; this month so far by default."""
+
+    from_ = ma.fields.Date(data_key="from", metadata={"description": "first day (YYYY-MM-DD), included"})
+    to = ma.fields.Date(metadata={"description": "last day (YYYY-MM-DD), included"})
+    format = ma.fields.String(load_default="json", validate=ma.validate.OneOf(["json", "csv"]),
+                              metadata={"description": "csv: the same as a spreadsheet (UTF-8 with BOM)"})
+
+    @ma.validates_schema
+    def _ordered(self, data, **_kwargs):
+        start, end = data.get("from_"), data.get("to")
+        if start and end and end < start:
+            raise ma.ValidationError("Must not be before from.", "to")
+        if start and end and (end - start).days > 366:
+            raise ma.ValidationError("A period is at most 367 days.", "to")
+
+
+class ExportSchema(ma.Schema):
+    id = ma.fields.Integer()
+    kind = ma.fields.String()
+    status = ma.fields.String(metadata={"description": "pending, done or failed"})
+    created_at = ma.fields.AwareDateTime()
+    finished_at = ma.fields.AwareDateTime(allow_none=True)
+    download = ma.fields.Function(lambda e: f"/api/payments/exports/{e.id}")
+
+
+class PlatformTotalsSchema(ma.Schema):
+    currency = ma.fields.String()
+    gmv = ma.fields.Integer(metadata={"description": "captured payments"})
+    platform_commission = ma.fields.Integer()
+    community_shares = ma.fields.Integer()
+    refunds = ma.fields.Integer()
+    payouts = ma.fields.Integer()
+    stripe_fees = ma.fields.Integer()
+
+
+class PlatformMonthSchema(PlatformTotalsSchema):
+    month = ma.fields.String(metadata={"description": "YYYY-MM"})
+
+
+class PlatformSummarySchema(ma.Schema):
+    from_ = ma.fields.Date(data_key="from")
+    to = ma.fields.Date()
+    totals = ma.fields.List(ma.fields.Nested(PlatformTotalsSchema))
+    months = ma.fields.List(ma.fields.Nested(PlatformMonthSchema))

@@ -3,9 +3,10 @@ payment. The floor's other rooms: refunds.py, webhooks.py (webhooks and reconcil
 commission.py, settlement.py (payout accounts and payouts), state.py (states and the lock).
 
 The contract for higher floors (`record_payment`, then `request_intent` once the caller has
-committed what it reserved; `capture_payment`, `cancel_payment`; `lock_payment` and refunds'
-`request_refund`/`send_refund`, re-exported here) takes no actor and does not commit: the calling
-use case checks its own policy and commits.
+committed what it reserved; `capture_payment`, `cancel_payment`; and, re-exported here from their
+rooms, `lock_payment`, refunds' `request_refund`/`send_refund` and settlement's
+`set_up_payout_account`) takes no actor and does not commit: the calling use case checks its own
+policy and commits.
 
 A payment only moves forward (payments/state.py): a late or repeated webhook cannot take it back.
 Stripe is asked with no row lock held; its answer is applied under the payment's lock.
@@ -34,6 +35,7 @@ from payments.models import (
 )
 from payments.refunds import request_refund as request_refund
 from payments.refunds import send_refund as send_refund
+from payments.settlement import set_up_payout_account as set_up_payout_account
 from payments.state import OPEN, can_move, move
 from payments.state import lock_payment as lock_payment
 from payments.validation import check_amount, check_text, invalid

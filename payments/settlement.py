@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import logging
 
+from flask import current_app
 from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import Session
 
 from core.i18n import lazy_gettext as _l
+from core.models import utcnow
 from payments import ledger
 from payments.gateway import gateway
 from payments.models import (
@@ -37,6 +39,28 @@ def register_payout_account(session: Session, *, payee: str, stripe_account_id: 
         session.add(account)
     account.stripe_account_id = stripe_account_id
     return account
+
+
+def set_up_payout_account(session: Session, *, payee: str, return_url: str | None = None) -> dict:
+    """Where a payee's payouts go: its Stripe Connect Express account (created once), and the link
+    where its owner finishes onboarding (in test mode, the fake Connect's account is ready at once).
+
+    Does not commit (the caller checks who may and commits). Calls Stripe.
+    """
+    if not ledger.is_valid_payee(payee):
+        raise invalid("payee", _l("Must look like store:3."))
+    existing = session.scalar(select(PayoutAccount).where(PayoutAccount.payee == payee))
+    account_id = existing.stripe_account_id if existing else gateway().create_connected_account(
+        payee=payee, key=f"payee:{payee}:account")["id"]
+    if existing is None:
+        register_payout_account(session, payee=payee, stripe_account_id=account_id)
+    status = gateway().retrieve_account(account_id, key=f"payee:{payee}:account:status")
+    link = None
+    if not status.get("payouts_enabled") or not status.get("details_submitted"):
+        link = gateway().account_link(account_id, key=f"payee:{payee}:account:link:{utcnow().timestamp():.0f}",
+                                      return_url=return_url or current_app.config["PAYOUT_ONBOARDING_RETURN_URL"])
+    return {"stripe_account_id": account_id, "payouts_enabled": bool(status.get("payouts_enabled")),
+            "onboarding_url": link["url"] if link else None}
 
 
 def accounts_to_settle(session: Session) -> list[int]:
@@ -69,6 +93,10 @@ def settle_account(session: Session, account_id: int) -> Payout | None:
     # Locked in id order, like post_entry: captures and refunds wait while the statement is drawn.
     account = next(a for a in ledger.lock_accounts(session, [account.id, clearing_id]) if a.id == account_id)
     owed = -account.balance
+    if 0 < owed < current_app.config["PAYOUT_MINIMUM"]:
+        session.rollback()
+        log.info("payee %s is owed %s fen, under the payout minimum; it waits", payee, owed)
+        return None
     destination = session.scalar(select(PayoutAccount.stripe_account_id).where(PayoutAccount.payee == payee))
     if owed <= 0 or destination is None:
         session.rollback()

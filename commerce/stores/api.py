@@ -2,12 +2,15 @@
 from flask.views import MethodView
 
 from commerce.api import blp
-from commerce.stores import queries, service
+from commerce.stores import queries, reports, service
 from commerce.stores.schemas import (
     ApplicationCreateSchema,
     ApplicationFilterSchema,
     ApplicationSchema,
     CommunityApplicationSchema,
+    CommunityRevenueSchema,
+    PayoutAccountSetupSchema,
+    PayoutAccountStatusSchema,
     PublicStoreSchema,
     SettlementSchema,
     StoreReasonSchema,
@@ -19,6 +22,7 @@ from core.auth import current_actor
 from core.db import db
 from core.idempotency import idempotent
 from core.pagination import PageArgs, page_of, paginate
+from payments.schemas import ExportSchema, PeriodArgs
 
 
 @blp.route("/stores")
@@ -130,13 +134,50 @@ class StoreApplicationWithdraw(MethodView):
         return service.withdraw_application(db.session, current_actor(), store_id, application_id)
 
 
+def _json_or_csv(schema) -> dict:
+    return {"200": {"description": "JSON, or with format=csv the same as CSV (UTF-8 with BOM)", "content": {
+        "application/json": {"schema": schema}, "text/csv": {"schema": {"type": "string"}}}}}
+
+
+_EXPORTING = {"description": "a large CSV is made by a job: fetch it from `download` when done"}
+
+
 @blp.route("/stores/<int:store_id>/settlement")
 class StoreSettlement(MethodView):
+    @blp.arguments(PeriodArgs, location="query")
     @blp.response(200, SettlementSchema)
-    @blp.errors(401, 403, 404)
-    def get(self, store_id):
-        """The store's settlement statement: what it is owed now and its payouts, line by line (owners)"""
-        return queries.settlement(db.session, current_actor(), store_id)
+    @blp.alt_response(202, schema=ExportSchema, **_EXPORTING)
+    @blp.doc(responses=_json_or_csv(SettlementSchema))
+    @blp.errors(401, 403, 404, 422)
+    def get(self, args, store_id):
+        """The store's statement for a period: opening and closing balance, every line with its order (owners)"""
+        return reports.answer(db.session, current_actor(), "store_statement", {"store_id": store_id},
+                              reports.store_statement_rows, report_of=reports.store_statement,
+                              first=args.get("from_"), last=args.get("to"), format=args["format"])
+
+
+@blp.route("/stores/<int:store_id>/payout-account")
+class StorePayoutAccount(MethodView):
+    @blp.arguments(PayoutAccountSetupSchema)
+    @blp.response(200, PayoutAccountStatusSchema)
+    @blp.errors(401, 403, 404, 422, 502)
+    def post(self, body, store_id):
+        """Set up where payouts go (Stripe Connect Express): the account, and the link to finish onboarding (owners)"""
+        return service.set_up_payout_account(db.session, current_actor(), store_id, **body)
+
+
+@blp.route("/communities/<int:community_id>/revenue")
+class CommunityRevenue(MethodView):
+    @blp.arguments(PeriodArgs, location="query")
+    @blp.response(200, CommunityRevenueSchema)
+    @blp.alt_response(202, schema=ExportSchema, **_EXPORTING)
+    @blp.doc(responses=_json_or_csv(CommunityRevenueSchema))
+    @blp.errors(401, 403, 404, 422)
+    def get(self, args, community_id):
+        """The community's revenue for a period: total, by month and by store, with the orders behind it (managers)"""
+        return reports.answer(db.session, current_actor(), "community_revenue", {"community_id": community_id},
+                              reports.community_revenue_rows, report_of=reports.community_revenue,
+                              first=args.get("from_"), last=args.get("to"), format=args["format"])
 
 
 @blp.route("/communities/<int:community_id>/store-applications")

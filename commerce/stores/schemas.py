@@ -159,8 +159,76 @@ class StorePayoutSchema(ma.Schema):
     lines = ma.fields.List(ma.fields.Nested(StatementLineSchema))
 
 
+class StatementEntrySchema(ma.Schema):
+    kind = ma.fields.String(metadata={"description": (
+        "payment, platform_commission, community_commission, refund, commission_returned, refund_reversed, "
+        "pickup_host_commission, payout or adjustment")})
+    amount = ma.fields.Integer(metadata={"description": "signed fen: positive, the store is owed more"})
+    occurred_at = ma.fields.AwareDateTime()
+    description = ma.fields.String()
+    order_id = ma.fields.Integer(allow_none=True)
+    payout_id = ma.fields.Integer(allow_none=True)
+    refund_id = ma.fields.Integer(allow_none=True)
+
+
+class PayoutAccountSchema(ma.Schema):
+    stripe_account_id = ma.fields.String()
+    created_at = ma.fields.AwareDateTime()
+
+
 class SettlementSchema(ma.Schema):
     store_id = ma.fields.Integer()
     currency = ma.fields.String()
+    from_ = ma.fields.Date(data_key="from")
+    to = ma.fields.Date()
+    opening_balance = ma.fields.Integer(metadata={"description": "owed to the store when the period began"})
+    closing_balance = ma.fields.Integer(metadata={"description": "opening_balance + the sum of the lines"})
+    totals = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Integer(), metadata={"description": "by kind"})
+    lines = ma.fields.List(ma.fields.Nested(StatementEntrySchema))
     balance = ma.fields.Integer(metadata={"description": "owed to the store now, paid at the next settlement"})
-    payouts = ma.fields.List(ma.fields.Nested(StorePayoutSchema))
+    payouts = ma.fields.List(ma.fields.Nested(StorePayoutSchema), metadata={"description": "made in the period"})
+    payout_account = ma.fields.Nested(PayoutAccountSchema, allow_none=True)
+
+
+class RevenueStoreSchema(ma.Schema):
+    store_id = ma.fields.Integer()
+    store_name = ma.fields.String(allow_none=True)
+    amount = ma.fields.Integer()
+    orders = ma.fields.Integer()
+    order_ids = ma.fields.List(ma.fields.Integer())
+
+
+class RevenueMonthSchema(ma.Schema):
+    month = ma.fields.String(metadata={"description": "YYYY-MM, in the community's time zone"})
+    amount = ma.fields.Integer()
+
+
+class RevenueLineSchema(ma.Schema):
+    kind = ma.fields.String(metadata={"description": "community_share, or community_share_returned (a refund)"})
+    amount = ma.fields.Integer()
+    occurred_at = ma.fields.AwareDateTime()
+    store_id = ma.fields.Integer(allow_none=True)
+    store_name = ma.fields.String(allow_none=True)
+    order_id = ma.fields.Integer(allow_none=True)
+
+
+class CommunityRevenueSchema(ma.Schema):
+    community_id = ma.fields.Integer()
+    currency = ma.fields.String()
+    from_ = ma.fields.Date(data_key="from")
+    to = ma.fields.Date()
+    total = ma.fields.Integer(metadata={"description": "the community's share over the period, in fen"})
+    by_month = ma.fields.List(ma.fields.Nested(RevenueMonthSchema))
+    by_store = ma.fields.List(ma.fields.Nested(RevenueStoreSchema))
+    lines = ma.fields.List(ma.fields.Nested(RevenueLineSchema))
+
+
+class PayoutAccountSetupSchema(ma.Schema):
+    return_url = ma.fields.Url(load_default=None, allow_none=True, schemes={"https", "http"},
+                               metadata={"description": "where Stripe's onboarding sends the owner back"})
+
+
+class PayoutAccountStatusSchema(ma.Schema):
+    stripe_account_id = ma.fields.String()
+    payouts_enabled = ma.fields.Boolean()
+    onboarding_url = ma.fields.String(allow_none=True, metadata={"description": "finish onboarding here"})

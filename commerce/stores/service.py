@@ -33,6 +33,7 @@ from core.i18n import lazy_gettext as _l
 from core.models import utcnow
 from core.policy import require
 from identity.service import find_user_by_login
+from payments import service as payments
 
 kinds.register(
     "store.application_received",
@@ -249,3 +250,12 @@ def set_store_status(session: Session, actor: Actor, store_id: int, *, suspended
     store.suspended_reason = reason if suspended else None
     session.commit()
     return store
+
+
+def set_up_payout_account(session: Session, actor: Actor, store_id: int, *, return_url: str | None = None) -> dict:
+    """The owner sets up where the store's payouts go: a Stripe Connect Express account and the link
+    to finish onboarding. Commits. Calls Stripe (the fake Connect in test mode)."""
+    store = queries.require_store(session, actor, store_id, Permission.STORE_SETTLEMENT_VIEW)
+    status = payments.set_up_payout_account(session, payee=f"store:{store.id}", return_url=return_url)
+    session.commit()
+    return status

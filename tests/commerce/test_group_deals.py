@@ -227,3 +227,30 @@ def test_a_product_on_an_open_deal_cannot_be_deleted_and_a_deleted_one_gets_no_d
             "cut_off_at": (utcnow() + timedelta(hours=1)).isoformat()}
     again = client.post(f"/api/stores/{store.id}/group-deals", json=body, headers=bearer(owner.id))
     assert again.status_code == 409 and again.json["code"] == "product_archived"
+
+
+def test_a_join_counts_as_soon_as_the_resident_reports_the_hold_without_waiting_for_reconciliation(
+    client, world, stripe_client
+):
+    from tests.payments.conftest import confirm_with_card
+
+    community, _store, _owner, _product, _host, _point = world
+    deal = _deal(client, world)
+    first, second = resident_of(community), resident_of(community)
+    by_test_card = _join(client, community, deal, first)
+    held = client.post("/api/payments/test-mode/confirm", headers=bearer(first.id),
+                       json={"client_secret": by_test_card["client_secret"], "payment_method": "pm_card_visa"})
+    assert held.status_code == 200 and held.json["status"] == "requires_capture", held.json
+    assert held.json["payment_status"] == "authorized"
+
+    by_the_app = _join(client, community, deal, second)
+    payment = current_session().get(Payment, _payment_of(by_the_app))
+    confirm_with_card(stripe_client, payment.stripe_payment_intent_id)  # the app confirms with Stripe itself
+    reported = client.post("/api/payments/confirmations", headers=bearer(second.id),
+                           json={"client_secret": by_the_app["client_secret"]})
+    assert reported.status_code == 200 and reported.json["status"] == "authorized", reported.json
+    assert client.post("/api/payments/confirmations", headers=bearer(first.id),
+                       json={"client_secret": by_the_app["client_secret"]}).status_code == 404
+
+    seen = client.get(f"/api/communities/{community.id}/group-deals/{deal['id']}", headers=bearer(first.id))
+    assert seen.json["participants"] == 2

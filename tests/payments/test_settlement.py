@@ -74,9 +74,28 @@ def test_settling_again_pays_nothing_twice(app, session, community, stripe_clien
 def test_a_pickup_host_is_paid_from_its_own_payable(app, session, community):
     PayoutAccountFactory(payee="pickup_host:5", stripe_account_id="acct_host5")
     ledger.post_entry(session, key="order:1:pickup-commission", description="pickup commission order:1",
-                      postings=[("merchant_payable:store:3", 200, "CNY"), ("payable:pickup_host:5", -200, "CNY")])
+                      postings=[("merchant_payable:store:3", 2_000, "CNY"), ("payable:pickup_host:5", -2_000, "CNY")])
     session.commit()
     with app.app_context():
         jobs.settle_payouts()
     [payout] = queries.payouts_for(session, payee="pickup_host:5")
-    assert payout.amount == 200 and payout.destination == "acct_host5"
+    assert payout.amount == 2_000 and payout.destination == "acct_host5"
+
+
+def test_a_balance_under_the_payout_minimum_waits_for_the_next_payout(app, session, community):
+    PayoutAccountFactory(payee="pickup_host:6", stripe_account_id="acct_host6")
+    minimum = app.config["PAYOUT_MINIMUM"]
+    ledger.post_entry(session, key="order:2:pickup-commission", description="pickup commission order:2",
+                      postings=[("merchant_payable:store:3", minimum - 1, "CNY"),
+                                ("payable:pickup_host:6", -(minimum - 1), "CNY")])
+    session.commit()
+    with app.app_context():
+        jobs.settle_payouts()
+    assert queries.payouts_for(session, payee="pickup_host:6") == []
+    ledger.post_entry(session, key="order:3:pickup-commission", description="pickup commission order:3",
+                      postings=[("merchant_payable:store:3", 1, "CNY"), ("payable:pickup_host:6", -1, "CNY")])
+    session.commit()
+    with app.app_context():
+        jobs.settle_payouts()
+    [payout] = queries.payouts_for(session, payee="pickup_host:6")
+    assert payout.amount == minimum
