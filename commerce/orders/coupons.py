@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from commerce.catalog.models import Category, Product
 from commerce.errors import (
     CouponCodeTaken,
     CouponExhausted,
@@ -77,6 +78,7 @@ def create_coupon(session: Session, actor: Actor, store_id: int, **fields) -> Co
     store_queries.require_store(session, actor, store_id, Permission.COUPON_MANAGE)
     fields["code"] = fields["code"].strip().upper()
     _check_coupon(fields)
+    _check_scope(session, store_id, fields.get("product_ids") or [], fields.get("category_ids") or [])
     if session.scalar(select(Coupon.id).where(Coupon.store_id == store_id, Coupon.code == fields["code"])):
         raise CouponCodeTaken()
     coupon = Coupon(store_id=store_id, redeemed=0, **fields)
@@ -91,6 +93,24 @@ def _check_coupon(fields: dict) -> None:
     starts, ends = fields.get("starts_at"), fields.get("ends_at")
     if starts and ends and ends <= starts:
         raise InvalidInput(errors={"ends_at": [str(_l("Must be later than starts_at."))]})
+
+
+def _check_scope(session: Session, store_id: int, product_ids: list[int], category_ids: list[int]) -> None:
+    """A coupon restricted to products or categories names this store's products and real categories:
+    one naming another store's product (or a deleted one) could never apply, and would say it does."""
+    errors = {}
+    if product_ids:
+        own = set(session.scalars(select(Product.id).where(Product.id.in_(set(product_ids)),
+                                                           Product.store_id == store_id,
+                                                           Product.archived_at.is_(None))))
+        if own != set(product_ids):
+            errors["product_ids"] = [str(_l("This store sells no such product."))]
+    if category_ids:
+        known = set(session.scalars(select(Category.id).where(Category.id.in_(set(category_ids)))))
+        if known != set(category_ids):
+            errors["category_ids"] = [str(_l("No category has this id."))]
+    if errors:
+        raise InvalidInput(errors=errors)
 
 
 def update_coupon(session: Session, actor: Actor, store_id: int, coupon_id: int, **fields) -> Coupon:
