@@ -1,11 +1,11 @@
-"""Request and response shapes of service requests, categories, statistics, settings and Open311 keys."""
+"""Request and response shapes of service requests, categories, statistics and settings."""
 from datetime import timedelta
 
 import marshmallow as ma
 
 from community.requests.models import FieldType, LocationKind, Status
 from community.requests.policy import Permission
-from community.requests.service import Action
+from community.requests.states import Action
 from core.auth import current_actor
 from core.policy import allows
 from core.web import MAX_ID, Id
@@ -315,11 +315,3 @@ class SettingsSchema(ma.Schema):
     reopen_window_hours = ma.fields.Integer(strict=True, validate=ma.validate.Range(min=0, max=720))
     duplicate_radius_m = ma.fields.Integer(strict=True, validate=ma.validate.Range(min=0, max=2000))
 
-
-class Open311KeySchema(ma.Schema):
-    id = ma.fields.Integer(dump_only=True)
-    name = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=120))
-    prefix = ma.fields.String(dump_only=True)
-    key = ma.fields.String(dump_only=True, metadata={"description": "The key itself: shown once, when issued"})
-    revoked_at = ma.fields.AwareDateTime(dump_only=True, allow_none=True)
-    created_at = ma.fields.AwareDateTime(dump_only=True)
