@@ -141,7 +141,8 @@ class Rating(MethodView):
     @blp.response(201, ServiceRequestSchema)
     @blp.errors(401, 403, 404, 409, 422)
     def post(self, body, community_id, request_id):
-        """Rate a resolved request 1 to 5, with optional reasons; this confirms and closes it (its requester)"""
+        """Rate a resolved request 1 to 5, with optional reasons (its requester): this confirms and closes
+        it, but 2 or less with the reason `not_fixed`, within the reopen window, reopens it instead"""
         return workflow.rate_request(db.session, current_actor(), community_id, request_id, **body)
 
 

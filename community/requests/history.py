@@ -35,6 +35,9 @@ kinds.register("service_request.merged", title=N_("Your request was merged with 
                        "we will tell you when it is resolved."))
 kinds.register("service_request.reopened", title=N_("A service request was reopened"),
                body=N_("#%(id)s (%(category)s) was reopened: %(reason)s"))
+kinds.register("service_request.rated_not_fixed", title=N_("A resident says their request is not fixed"),
+               body=N_("#%(id)s (%(category)s) was rated %(score)s out of 5, not fixed, and is open again. "
+                       "%(comment)s"))
 kinds.register("service_request.commented", title=N_("New comment on a service request"),
                body=N_("#%(id)s: %(excerpt)s"))
 kinds.register("service_request.first_response_overdue", title=N_("A service request is waiting too long"),

@@ -256,7 +256,9 @@ class CommentSchema(ma.Schema):
 class RatingSchema(ma.Schema):
     score = ma.fields.Integer(required=True, strict=True, validate=ma.validate.Range(min=1, max=5))
     reasons = ma.fields.List(ma.fields.String(validate=ma.validate.OneOf(RATING_REASONS)), load_default=list,
-                             validate=ma.validate.Length(max=len(RATING_REASONS)))
+                             validate=ma.validate.Length(max=len(RATING_REASONS)),
+                             metadata={"description": "not_fixed with a score of 2 or less, within the reopen "
+                                                      "window, reopens the request"})
     comment = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=500))
 
 

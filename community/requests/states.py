@@ -73,3 +73,20 @@ def within_reopen_window(resolved_at: datetime | None, now: datetime, window_hou
 def resumed_deadline(due: datetime, held_at: datetime, now: datetime) -> datetime:
     """The resolution clock stops while on hold (waiting for parts, for the resident...)."""
     return due + (now - held_at)
+
+
+# A rating this low that says the problem is not fixed undoes the resolution, as FixMyStreet's "still
+# not fixed?" questionnaire reopens a report marked fixed.
+NOT_FIXED_REASON, REOPENING_SCORE = "not_fixed", 2
+
+
+def rating_says_not_fixed(score: int, reasons: list[str] | tuple[str, ...]) -> bool:
+    return score <= REOPENING_SCORE and NOT_FIXED_REASON in reasons
+
+
+def may_rate(rating: int | None, rated_at: datetime | None, resolved_at: datetime | None) -> bool:
+    """A resolution is rated once: a rating given before the latest resolution (one that reopened the
+    request) is of an earlier one, and the new resolution may be rated too."""
+    if resolved_at is None:
+        return False
+    return rating is None or rated_at is None or rated_at < resolved_at

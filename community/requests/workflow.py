@@ -187,21 +187,40 @@ def add_comment(
 
 def rate_request(
     session: Session, actor: Actor, community_id: int, request_id: int, *,
-    score: int, reasons: list[str] | None = None, comment: str | None = None,
+    score: int, reasons: list[str] | None = None, comment: str | None = None, now: datetime | None = None,
 ) -> ServiceRequest:
-    """The requester rates the resolution, which confirms it: a resolved request closes. Commits."""
+    """The requester rates the resolution, which confirms it: a resolved request closes.
+
+    Unless the rating says the problem is not fixed (2 or less, with the reason `not_fixed`) while
+    the reopen window is open: then the request is reopened, as the reopen action would, and the
+    resident rates it again once it is resolved again. Commits; a reopening notifies the assignee
+    and the managers.
+    """
     request = queries.lock_request(session, actor, community_id, request_id)
     require(actor, Permission.REQUEST_FOLLOW_UP, request)
     if request.resolved_at is None or request.status not in (Status.RESOLVED, Status.CLOSED):
         raise NotRatable()
-    if request.rating is not None:
+    if not states.may_rate(request.rating, request.rated_at, request.resolved_at):
         raise AlreadyRated()
-    now = utcnow()
-    request.rating, request.rating_reasons, request.rating_comment, request.rated_at = score, reasons or [], \
-        comment, now
+    now = now or utcnow()
+    reasons = reasons or []
+    request.rating, request.rating_reasons, request.rating_comment, request.rated_at = score, reasons, comment, now
     record(session, request, actor.user_id, "rated", from_status=request.status, to_status=request.status,
-           reason=comment, score=score, reasons=reasons or [])
-    if request.status == Status.RESOLVED:
+           reason=comment, score=score, reasons=reasons)
+    window = queries.settings(session, community_id).reopen_window_hours
+    if (request.status == Status.RESOLVED and states.rating_says_not_fixed(score, reasons)
+            and states.within_reopen_window(request.resolved_at, now, window)):
+        target = states.target(Action.REOPEN, request.status, assigned=request.assignee_id is not None)
+        event = record(session, request, actor.user_id, str(Action.REOPEN), from_status=request.status,
+                       to_status=target, reason=comment, score=score, by_rating=True)
+        _reopen(request, now)
+        request.status, request.status_reason = target, comment
+        # flush: the event's id names the notification (a request may be reopened by rating twice)
+        session.flush()
+        managers = queries.staff_ids(session, community_id, StaffRole.MANAGER)
+        tell(session, request, [request.assignee_id, *managers], "service_request.rated_not_fixed", str(event.id),
+             score=score, comment=comment or "")
+    elif request.status == Status.RESOLVED:
         record(session, request, actor.user_id, "close", from_status=Status.RESOLVED, to_status=Status.CLOSED)
         request.status, request.closed_at, request.status_reason = Status.CLOSED, now, None
     request.updated_at = now

@@ -8,7 +8,15 @@ from community.requests.errors import TransitionNotAllowed
 from community.requests.filing import validate_answers
 from community.requests.models import RequestCategory, Status
 from community.requests.policy import Permission
-from community.requests.states import MOVES, Action, resumed_deadline, target, within_reopen_window
+from community.requests.states import (
+    MOVES,
+    Action,
+    may_rate,
+    rating_says_not_fixed,
+    resumed_deadline,
+    target,
+    within_reopen_window,
+)
 from core.errors import InvalidInput
 
 N, A, P, H, R, C, D = (Status.NEW, Status.ACKNOWLEDGED, Status.IN_PROGRESS, Status.ON_HOLD, Status.RESOLVED,
@@ -83,6 +91,22 @@ def test_the_resolution_clock_stops_while_on_hold():
     due = RESOLVED_AT + timedelta(hours=4)
     held_at = RESOLVED_AT + timedelta(hours=1)
     assert resumed_deadline(due, held_at, held_at + timedelta(days=2)) == due + timedelta(days=2)
+
+
+@pytest.mark.parametrize("score, reasons, not_fixed", [
+    (1, ["not_fixed"], True), (2, ["late", "not_fixed"], True), (3, ["not_fixed"], False),
+    (1, ["late", "impolite"], False), (2, [], False),
+])
+def test_only_a_low_rating_that_says_not_fixed_undoes_the_resolution(score, reasons, not_fixed):
+    assert rating_says_not_fixed(score, reasons) is not_fixed
+
+
+def test_a_resolution_is_rated_once_and_a_later_one_again():
+    earlier = RESOLVED_AT - timedelta(hours=5)
+    assert may_rate(None, None, RESOLVED_AT)
+    assert not may_rate(4, RESOLVED_AT + timedelta(minutes=1), RESOLVED_AT)
+    assert may_rate(2, earlier, RESOLVED_AT)  # rated "not fixed", reopened, resolved again
+    assert not may_rate(None, None, None)  # nothing resolved to rate
 
 
 LEAK = RequestCategory(fields=[
