@@ -24,6 +24,8 @@ from community.bookings import seed as bookings_seed
 from community.notifications import channels as notification_channels
 from community.notifications.api import blp as notifications_blp
 from community.open311 import api as open311_api
+from community.open311 import keys_api as open311_keys_api
+from community.open311 import seed as open311_seed
 from community.parcels import api as parcels_api
 from community.parcels import jobs as parcels_jobs
 from community.parcels import seed as parcels_seed
@@ -84,6 +86,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         community_blp,
         notifications_blp,
         requests_api.blp,
+        open311_keys_api.blp,
         bookings_api.blp,
         announcements_api.blp,
         visitors_api.blp,
@@ -110,6 +113,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         [
             seed_community,
             requests_seed.seed_demo,
+            open311_seed.seed_demo,
             bookings_seed.seed_demo,
             announcements_seed.seed_demo,
             visitors_seed.seed_demo,

@@ -144,6 +144,11 @@ def seed_demo(session: Session) -> None:
                           kind="fixed", value=500, min_spend=2000, per_resident_limit=3, total_limit=None,
                           starts_at=None, ends_at=None, product_ids=[],
                           category_ids=[categories["fruit"].id], active=True)
+    # Listed for the demo's residents, who claim it into their wallet; checkout then applies it by itself.
+    coupons.create_coupon(session, merchant, fruit.id, code="LINLI8", description="邻里券 满40减8 ¥8 off from ¥40",
+                          kind="fixed", value=800, min_spend=4000, per_resident_limit=None, total_limit=200,
+                          starts_at=None, ends_at=None, product_ids=[], category_ids=[], active=True,
+                          claimable=True)
 
     point = groupbuy.create_pickup_point(session, manager, community.id, host_login="resident2@demo.local",
                                          name="2号楼团购点", location="2号楼一楼大堂", commission_bps=500)

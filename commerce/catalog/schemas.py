@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 import marshmallow as ma
 
 from commerce.catalog.models import ProductKind
-from commerce.stores.schemas import Money, QueryId
+from commerce.stores.schemas import Money, QueryId, SearchText
 from core.web import Id
 
 _moment = ma.validate.Range(min=datetime(2000, 1, 1, tzinfo=UTC), max=datetime(2100, 12, 31, tzinfo=UTC))
@@ -91,7 +91,7 @@ class ProductUpdateSchema(ma.Schema):
 
 class StoreProductFilterSchema(ma.Schema):
     published = ma.fields.Boolean()
-    q = ma.fields.String(validate=ma.validate.Length(min=1, max=100))
+    q = SearchText(metadata={"description": "text, in Chinese or English; empty means no query"})
     archived = ma.fields.Boolean(load_default=False, metadata={"description": "the deleted products instead"})
 
 
@@ -104,8 +104,8 @@ class ProductCategoryUpdateSchema(ma.Schema):
 
 
 class CatalogFilterSchema(ma.Schema):
-    q = ma.fields.String(validate=ma.validate.Length(min=1, max=100),
-                         metadata={"description": "text, in Chinese or English; every word must match"})
+    q = SearchText(metadata={"description": "text, in Chinese or English; every word must match; empty "
+                                            "means no query"})
     category_id = QueryId(metadata={"description": "this category and its subcategories"})
     store_id = QueryId()
     min_price = Money(strict=False)

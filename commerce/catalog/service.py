@@ -270,15 +270,19 @@ def add_slots(
     product = _live_product(session, store_id, product_id)
     if product.kind != ProductKind.SERVICE:
         raise NotAService()
+    now = utcnow()
+    for slot in slots:
+        if slot["ends_at"] <= slot["starts_at"]:
+            raise InvalidInput(errors={"slots": [str(_l("A slot ends after it starts."))]})
+        # Nobody can book it (checkout refuses a slot that has started), so it is a typo, not a slot.
+        if slot["starts_at"] <= now:
+            raise InvalidInput(errors={"slots": [str(_l("A slot cannot start in the past."))]})
     starts = [s["starts_at"] for s in slots]
     taken = session.scalar(
         select(ServiceSlot.id).where(ServiceSlot.product_id == product.id, ServiceSlot.starts_at.in_(starts))
     )
     if taken is not None or len(set(starts)) != len(starts):
         raise SlotTaken()
-    for slot in slots:
-        if slot["ends_at"] <= slot["starts_at"]:
-            raise InvalidInput(errors={"slots": [str(_l("A slot ends after it starts."))]})
     created = [ServiceSlot(product_id=product.id, store_id=store_id, booked=0, **s) for s in slots]
     session.add_all(created)
     session.commit()

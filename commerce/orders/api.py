@@ -1,4 +1,4 @@
-"""Carts, checkout, the resident's orders and reviews; the store's orders, refunds and coupons."""
+"""Carts, checkout, the resident's orders, reviews and coupon wallet; the store's orders, refunds and coupons."""
 from flask.views import MethodView
 
 from commerce.api import blp
@@ -9,6 +9,7 @@ from commerce.orders.schemas import (
     CartQuerySchema,
     CartSchema,
     CheckoutSchema,
+    CommunityCouponFilterSchema,
     CouponSchema,
     CouponUpdateSchema,
     OrderCancelSchema,
@@ -18,6 +19,7 @@ from commerce.orders.schemas import (
     OrderSchema,
     PayableOrderSchema,
     PickupCodeSchema,
+    ResidentCouponSchema,
     ReturnApproveSchema,
     ReturnCreateSchema,
     ReturnFilterSchema,
@@ -28,10 +30,12 @@ from commerce.orders.schemas import (
     StoreOrderFilterSchema,
     StoreOrderSchema,
     StoreReviewSchema,
+    WalletFilterSchema,
 )
 from core.auth import current_actor
 from core.db import db
 from core.idempotency import idempotent
+from core.models import utcnow
 from core.pagination import PageArgs, page_of, paginate
 
 _CART = "/communities/<int:community_id>/stores/<int:store_id>/cart"
@@ -47,7 +51,8 @@ class CartView(MethodView):
     @blp.response(200, CartSchema)
     @blp.errors(401, 403, 404, 422)
     def get(self, args, community_id, store_id):
-        """The resident's cart at a store, priced by the server (try a coupon with ?coupon_code=)"""
+        """The resident's cart at a store, priced by the server: with ?coupon_code= tried, or else the best
+        coupon of the resident's wallet, as checkout would apply it"""
         return carts.view_cart(db.session, current_actor(), community_id, store_id, **args)
 
     @blp.response(204)
@@ -76,7 +81,8 @@ class Checkout(MethodView):
     @blp.response(201, PayableOrderSchema)
     @blp.errors(401, 403, 404, 409, 422, 502)
     def post(self, body, community_id, store_id):
-        """Check out the cart: reserves its stock for 15 minutes and returns the order to pay (client_secret)"""
+        """Check out the cart: reserves its stock for 15 minutes and returns the order to pay (client_secret);
+        without coupon_code, the best coupon of the resident's wallet is applied"""
         return checkout.checkout(db.session, current_actor(), community_id, store_id, **body)
 
 
@@ -238,6 +244,57 @@ class StoreCoupon(MethodView):
     def patch(self, body, store_id, coupon_id):
         """Change a coupon's window or limits, or switch it off (owners)"""
         return coupons.update_coupon(db.session, current_actor(), store_id, coupon_id, **body)
+
+
+@blp.route("/communities/<int:community_id>/coupons")
+class CommunityCoupons(MethodView):
+    @blp.arguments(CommunityCouponFilterSchema, location="query")
+    @blp.arguments(PageArgs, location="query", as_kwargs=True)
+    @blp.response(200, page_of(ResidentCouponSchema))
+    @blp.errors(401, 404, 422)
+    def get(self, args, community_id, **page):
+        """The coupons residents can claim from the stores serving the community, newest first"""
+        actor, now = current_actor(), utcnow()
+        found = paginate(db.session, queries.claimable_coupons(actor, community_id, now=now, **args), page)
+        return {**found, "items": queries.as_resident_sees(db.session, actor, found["items"], now)}
+
+
+@blp.route("/communities/<int:community_id>/stores/<int:store_id>/coupons")
+class StoreCouponsForResidents(MethodView):
+    @blp.arguments(PageArgs, location="query", as_kwargs=True)
+    @blp.response(200, page_of(ResidentCouponSchema))
+    @blp.errors(401, 404, 422)
+    def get(self, community_id, store_id, **page):
+        """The coupons residents can claim from one store serving the community, newest first"""
+        actor, now = current_actor(), utcnow()
+        found = paginate(db.session, queries.store_claimable_coupons(db.session, actor, community_id, store_id,
+                                                                     now=now), page)
+        return {**found, "items": queries.as_resident_sees(db.session, actor, found["items"], now)}
+
+
+@blp.route("/communities/<int:community_id>/coupons/<int:coupon_id>/claim")
+class ClaimCoupon(MethodView):
+    @blp.response(201, ResidentCouponSchema)
+    @blp.alt_response(200, schema=ResidentCouponSchema, description="It was already in the wallet")
+    @blp.errors(401, 403, 404, 409)
+    def post(self, community_id, coupon_id):
+        """Claim a coupon into the resident's wallet, once; checkout then applies it by itself (residents)"""
+        actor = current_actor()
+        coupon, created = coupons.claim_coupon(db.session, actor, community_id, coupon_id)
+        return queries.as_resident_sees(db.session, actor, [coupon], utcnow())[0], 201 if created else 200
+
+
+@blp.route("/me/coupons")
+class MyCoupons(MethodView):
+    @blp.arguments(WalletFilterSchema, location="query")
+    @blp.arguments(PageArgs, location="query", as_kwargs=True)
+    @blp.response(200, page_of(ResidentCouponSchema))
+    @blp.errors(401, 404, 422)
+    def get(self, args, **page):
+        """The resident's coupon wallet, last claimed first (filter by community, store or state)"""
+        actor, now = current_actor(), utcnow()
+        found = paginate(db.session, queries.wallet(actor, now=now, **args), page)
+        return {**found, "items": queries.as_resident_sees(db.session, actor, found["items"], now)}
 
 
 @blp.route(f"{_MY_ORDER}/returns")

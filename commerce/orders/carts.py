@@ -14,7 +14,7 @@ from commerce.errors import (
     SlotRequired,
 )
 from commerce.orders import pricing, queries
-from commerce.orders.coupons import coupon_problem, find_coupon, terms
+from commerce.orders.coupons import best_claimed, coupon_problem, find_coupon, terms
 from commerce.orders.models import (
     Cart,
     CartLine,
@@ -119,21 +119,27 @@ def quote(store: Store, rows, fulfilment: str, coupon: Coupon | None) -> pricing
 
 
 def view_cart(session: Session, actor: Actor, community_id: int, store_id: int, *, fulfilment: str | None = None,
-              coupon_code: str | None = None) -> dict:
-    """The cart with its amounts as checkout would compute them now (a coupon is tried, not used)."""
+              coupon_code: str | None = None, use_wallet: bool = True) -> dict:
+    """The cart with its amounts as checkout would compute them now: with the coupon given, tried and
+    not used, or else (unless `use_wallet` is false) the best coupon of the resident's wallet."""
     store = shop(session, actor, community_id, store_id)
     cart = queries.find_cart(session, actor, community_id, store_id)
     rows = priced_lines(session, cart) if cart else []
     fulfilment = fulfilment or ("pickup" if store.offers_pickup else "delivery")
-    coupon, coupon_error = None, None
+    now = utcnow()
+    coupon, coupon_error, from_wallet = None, None, False
     if coupon_code:
         try:
-            coupon = find_coupon(session, store_id, coupon_code, utcnow(), lock=False)
+            coupon = find_coupon(session, store_id, coupon_code, now, lock=False)
         except CouponInvalid as exc:
             coupon_error = exc
+    elif use_wallet and rows:
+        best = best_claimed(session, actor, store_id, lambda c: quote(store, rows, fulfilment, c), now, lock=False)
+        coupon, from_wallet = (best[0], True) if best else (None, False)
     quoted = quote(store, rows, fulfilment, coupon)
     if coupon is not None:
         coupon_error = coupon_problem(quoted, coupon)
+    applied = coupon if coupon is not None and coupon_error is None else None
     return {
         "store_id": store_id, "community_id": community_id, "fulfilment": fulfilment,
         "lines": [
@@ -146,6 +152,8 @@ def view_cart(session: Session, actor: Actor, community_id: int, store_id: int, 
         ],
         "subtotal": quoted.subtotal, "discount": quoted.discount, "delivery_fee": quoted.delivery_fee,
         "total": quoted.total, "currency": store.currency, "min_order": store.min_order,
-        "coupon_code": coupon.code if coupon and not coupon_error else None,
+        "coupon_code": applied.code if applied else None,
         "coupon_error": getattr(coupon_error, "code", None),
+        "coupon": {"id": applied.id, "code": applied.code, "description": applied.description,
+                   "ends_at": applied.ends_at, "from_wallet": from_wallet} if applied else None,
     }

@@ -6,7 +6,8 @@ id, then the payment) so that two checkouts never wait on each other in a circle
   (`UPDATE ... SET stock = stock - n WHERE stock >= n`): of simultaneous checkouts for the last
   units exactly the stock is sold, and the check constraints are the last guard.
 - A coupon's total and per-resident limits are counted under a row lock on the coupon, so
-  simultaneous redemptions take turns on it and never exceed either limit.
+  simultaneous redemptions take turns on it and never exceed either limit. Without a code, the
+  resident's claimed coupons of the store are all locked, in id order, and the best one is used.
 - The resident's cart is locked for the checkout, so two checkouts of one cart make one order;
   `Idempotency-Key` on the request makes a retried checkout return the first order.
 - An order's own steps lock its row; the payment's events (which lock the payment first) and
@@ -38,7 +39,7 @@ from commerce.errors import (
     StoreClosed,
 )
 from commerce.orders.carts import check_slot, priced_lines, quote, shop
-from commerce.orders.coupons import find_coupon, redeem
+from commerce.orders.coupons import best_claimed, find_coupon, hold, redeem
 from commerce.orders.lifecycle import RESERVATION, end_unpaid, mark_paid, set_status
 from commerce.orders.models import (
     Cart,
@@ -95,12 +96,13 @@ def _reserve(session: Session, rows) -> None:
 
 
 def checkout(session: Session, actor: Actor, community_id: int, store_id: int, *, fulfilment: str,
-             coupon_code: str | None = None, delivery_address: str | None = None, note: str | None = None,
-             now: datetime | None = None) -> Order:
+             coupon_code: str | None = None, use_wallet: bool = True, delivery_address: str | None = None,
+             note: str | None = None, now: datetime | None = None) -> Order:
     """Turns the resident's cart into an order, reserving its stock, and asks them to pay.
 
     Commits. Calls Stripe (a PaymentIntent for the total, to be confirmed by the resident's app
-    with `client_secret`); redeems the coupon; empties the cart. The order waits for payment for
+    with `client_secret`); redeems the coupon given, or without one (unless `use_wallet` is false)
+    the best coupon of the resident's wallet; empties the cart. The order waits for payment for
     RESERVATION, then expires and gives its stock back.
     """
     now = now or utcnow()
@@ -126,11 +128,17 @@ def checkout(session: Session, actor: Actor, community_id: int, store_id: int, *
             raise NotPurchasable(variant_id=variant.id)
         check_slot(session, product, line.slot_id, now)
     coupon = find_coupon(session, store_id, coupon_code, now, lock=True) if coupon_code else None
+    if coupon is None and use_wallet:
+        best = best_claimed(session, actor, store_id, lambda c: quote(store, rows, fulfilment, c), now, lock=True)
+        coupon = best[0] if best else None
     quoted = quote(store, rows, fulfilment, coupon)
     if quoted.subtotal < store.min_order:
         raise BelowMinimumOrder(min_order=store.min_order)
     if coupon is not None:
         redeem(session, actor, coupon, quoted)
+        if coupon.claimable:
+            # Typing a claimable coupon's code claims it, if any are left: every use is a holder's.
+            hold(session, actor, coupon)
     _reserve(session, rows)
     user = session.get(User, actor.user_id)
     order = Order(

@@ -1,13 +1,14 @@
-"""Carts, coupons and their redemptions, orders with their lines, history and refunds, reviews."""
+"""Carts, coupons with their claims and redemptions, orders with their lines, history and refunds, reviews."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, String, UniqueConstraint, text
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, String, UniqueConstraint, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from commerce.groupbuy import models as _groupbuy  # noqa: F401  (orders refer to group deals and pickup points)
+from commerce.stores.models import Store
 from core.i18n import N_
 from core.models import Base, UTCDateTime, created_at, intpk, utcnow
 
@@ -71,7 +72,13 @@ class CartLine(Base):
 
 
 class Coupon(Base):
-    """A store's discount code; `redeemed` counts live redemptions and never exceeds `total_limit`."""
+    """A store's discount code; `redeemed` counts live redemptions and never exceeds `total_limit`.
+
+    A claimable coupon is also listed for the residents the store serves, who claim it into their
+    wallet (`CouponClaim`): then `total_limit` is how many residents can hold it (`claimed`), each
+    holder uses it once at a time (`per_resident_limit` is 1), and typing its code claims it on
+    the way, so every redemption is a holder's and `redeemed <= claimed <= total_limit`.
+    """
 
     __tablename__ = "coupons"
     __table_args__ = (
@@ -79,6 +86,8 @@ class Coupon(Base):
         CheckConstraint("value > 0", name="value_positive"),
         CheckConstraint("redeemed >= 0 AND (total_limit IS NULL OR redeemed <= total_limit)",
                         name="redeemed_within_limit"),
+        CheckConstraint("claimed >= 0 AND (total_limit IS NULL OR claimed <= total_limit)",
+                        name="claimed_within_limit"),
     )
 
     id: Mapped[intpk]
@@ -97,6 +106,32 @@ class Coupon(Base):
     product_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
     category_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
     active: Mapped[bool] = mapped_column(default=True)
+    claimable: Mapped[bool] = mapped_column(default=False, server_default=false())
+    claimed: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    created_at: Mapped[created_at]
+
+    store: Mapped[Store] = relationship()
+
+    @property
+    def left(self) -> int | None:
+        """How many more residents can claim it (claimable), or redeem it (code-only); None: no limit."""
+        if self.total_limit is None:
+            return None
+        return self.total_limit - (self.claimed if self.claimable else self.redeemed)
+
+
+class CouponClaim(Base):
+    """A claimable coupon in a resident's wallet: claimed once, used by one live order at a time."""
+
+    __tablename__ = "coupon_claims"
+    __table_args__ = (
+        UniqueConstraint("coupon_id", "user_id"),
+        Index("ix_coupon_claims_user_id_id", "user_id", "id"),
+    )
+
+    id: Mapped[intpk]
+    coupon_id: Mapped[int] = mapped_column(ForeignKey("coupons.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     created_at: Mapped[created_at]
 
 

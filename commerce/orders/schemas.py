@@ -22,9 +22,13 @@ class CartLineInputSchema(ma.Schema):
     quantity = _count(0, 999, required=True, metadata={"description": "0 takes the item out of the cart"})
 
 
+_USE_WALLET = "without coupon_code, apply the best coupon of the resident's wallet (false: none)"
+
+
 class CartQuerySchema(ma.Schema):
     fulfilment = ma.fields.String(validate=_fulfilment)
     coupon_code = ma.fields.String(validate=_code)
+    use_wallet = ma.fields.Boolean(load_default=True, metadata={"description": _USE_WALLET})
 
 
 class CartLineSchema(ma.Schema):
@@ -37,6 +41,14 @@ class CartLineSchema(ma.Schema):
     quantity = ma.fields.Integer()
     amount = ma.fields.Integer()
     available = ma.fields.Boolean()
+
+
+class AppliedCouponSchema(ma.Schema):
+    id = ma.fields.Integer()
+    code = ma.fields.String()
+    description = ma.fields.String(allow_none=True)
+    ends_at = ma.fields.AwareDateTime(allow_none=True)
+    from_wallet = ma.fields.Boolean(metadata={"description": "chosen from the wallet, not given as coupon_code"})
 
 
 class CartSchema(ma.Schema):
@@ -54,11 +66,14 @@ class CartSchema(ma.Schema):
     min_order = ma.fields.Integer()
     coupon_code = ma.fields.String(allow_none=True)
     coupon_error = ma.fields.String(allow_none=True, metadata={"description": "why the coupon does not apply"})
+    coupon = ma.fields.Nested(AppliedCouponSchema, allow_none=True,
+                              metadata={"description": "the coupon the amounts include, given or from the wallet"})
 
 
 class CheckoutSchema(ma.Schema):
     fulfilment = ma.fields.String(required=True, validate=_fulfilment)
     coupon_code = ma.fields.String(validate=_code)
+    use_wallet = ma.fields.Boolean(load_default=True, metadata={"description": _USE_WALLET})
     delivery_address = ma.fields.String(validate=ma.validate.Length(min=1, max=255),
                                         metadata={"description": "for delivery; defaults to the resident's home"})
     note = ma.fields.String(validate=ma.validate.Length(max=500))
@@ -231,8 +246,50 @@ class CouponSchema(ma.Schema):
                                  metadata={"description": "empty: every product of the store"})
     category_ids = ma.fields.List(Id(), load_default=list, validate=ma.validate.Length(max=50))
     active = ma.fields.Boolean(load_default=True)
+    claimable = ma.fields.Boolean(
+        load_default=False,
+        metadata={"description": "listed for the residents of the communities the store serves, who claim it into "
+                                 "their wallet (total_limit is then how many can claim it, each using it once); "
+                                 "false: code-only. Fixed when the coupon is created"})
     redeemed = ma.fields.Integer(dump_only=True)
+    claimed = ma.fields.Integer(dump_only=True)
     created_at = ma.fields.AwareDateTime(dump_only=True)
+
+
+class CouponStoreSchema(ma.Schema):
+    id = ma.fields.Integer()
+    name = ma.fields.String()
+
+
+class ResidentCouponSchema(ma.Schema):
+    """A coupon as a resident sees it: in a community's or a store's list, or in their wallet."""
+
+    id = ma.fields.Integer()
+    store = ma.fields.Nested(CouponStoreSchema)
+    code = ma.fields.String()
+    description = ma.fields.String(allow_none=True)
+    kind = ma.fields.String()
+    value = ma.fields.Integer(metadata={"description": "fen off, or percent off"})
+    min_spend = ma.fields.Integer()
+    starts_at = ma.fields.AwareDateTime(allow_none=True)
+    ends_at = ma.fields.AwareDateTime(allow_none=True)
+    product_ids = ma.fields.List(ma.fields.Integer(), metadata={"description": "empty: every product of the store"})
+    category_ids = ma.fields.List(ma.fields.Integer())
+    left = ma.fields.Integer(allow_none=True, metadata={"description": "how many can still claim it; null: no limit"})
+    claimed_at = ma.fields.AwareDateTime(allow_none=True, metadata={"description": "null: not in your wallet"})
+    state = ma.fields.String(metadata={"description": "available, upcoming (starts later), used (by one of your "
+                                                      "unfinished orders), expired, or exhausted (all claimed)"})
+
+
+class CommunityCouponFilterSchema(ma.Schema):
+    store_id = ma.fields.Integer(validate=ma.validate.Range(min=1, max=2**63 - 1))
+
+
+class WalletFilterSchema(ma.Schema):
+    community_id = ma.fields.Integer(validate=ma.validate.Range(min=1, max=2**63 - 1),
+                                     metadata={"description": "only coupons of the stores serving this community"})
+    store_id = ma.fields.Integer(validate=ma.validate.Range(min=1, max=2**63 - 1))
+    state = ma.fields.String(validate=ma.validate.OneOf(["available", "upcoming", "used", "expired"]))
 
 
 class CouponUpdateSchema(ma.Schema):

@@ -19,6 +19,21 @@ def QueryId(**kwargs) -> ma.fields.Integer:
     return ma.fields.Integer(validate=ma.validate.Range(min=1, max=MAX_ID), **kwargs)
 
 
+class SearchText(ma.fields.String):
+    """A search box's text in a query string: trimmed, and empty or blank means no query (None)."""
+
+    def __init__(self, *, max_length: int = 100, **kwargs):
+        super().__init__(validate=ma.validate.Length(max=max_length), **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs).strip()
+        return text or None
+
+    def _validate(self, value):
+        if value is not None:
+            super()._validate(value)
+
+
 def _text(low: int, high: int, **kwargs) -> ma.fields.String:
     return ma.fields.String(validate=ma.validate.Length(min=low, max=high), **kwargs)
 

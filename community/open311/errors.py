@@ -1,5 +1,5 @@
 """Open311's errors, rendered as the spec's `<errors><error><code/><description/></error></errors>`."""
-from core.errors import DomainError
+from core.errors import Conflict, DomainError
 from core.i18n import lazy_gettext as _l
 
 
@@ -47,3 +47,9 @@ class ResourceNotFound(Open311Error):
 
 class BadParameter(Open311Error):
     code, title = "open311_bad_parameter", _l("A parameter has an invalid value")
+
+
+# Managing keys happens on /api, not in GeoReport, so its errors are ordinary problem+json ones.
+
+class KeyAlreadyRevoked(Conflict):
+    code, title = "open311_key_revoked", _l("This API key has already been revoked")

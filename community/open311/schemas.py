@@ -4,6 +4,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+import marshmallow as ma
+
 from community.models import Community
 from community.requests.models import FieldType, LocationKind, RequestCategory, ServiceRequest, Status
 from core.timeutil import to_local
@@ -113,3 +115,13 @@ def discovery(endpoint_url: str, changeset: str) -> dict[str, Any]:
             "formats": ["text/xml", "application/json"],
         }],
     }
+
+class Open311KeySchema(ma.Schema):
+    """An API key as its managers see it (the key itself only in the response that issued it)."""
+
+    id = ma.fields.Integer(dump_only=True)
+    name = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=120))
+    prefix = ma.fields.String(dump_only=True)
+    key = ma.fields.String(dump_only=True, metadata={"description": "The key itself: shown once, when issued"})
+    revoked_at = ma.fields.AwareDateTime(dump_only=True, allow_none=True)
+    created_at = ma.fields.AwareDateTime(dump_only=True)

@@ -24,8 +24,8 @@ from community.open311.errors import (
     ServiceNotFound,
     TokenNotFound,
 )
+from community.requests import filing
 from community.requests import queries as request_queries
-from community.requests import service as request_service
 from community.requests.models import LocationKind, RequestCategory, ServiceRequest
 from core.i18n import lazy_gettext as _l
 from core.models import utcnow
@@ -75,7 +75,7 @@ def jurisdiction(session: Session, params: Params) -> Community:
     slug = _text(params, "jurisdiction_id", 60)
     if slug is None:
         raw_key = _text(params, "api_key", 200)
-        key = request_queries.live_key_anywhere(session, raw_key) if raw_key else None
+        key = queries.live_key_anywhere(session, raw_key) if raw_key else None
         if key is None:
             raise JurisdictionMissing()
         return session.get(Community, key.community_id)
@@ -213,7 +213,7 @@ def _answers(params: Params) -> dict[str, Any]:
 def post_request(session: Session, community: Community, params: Params) -> ServiceRequest:
     """POST requests: files a request as the api_key's holder. Commits (in the workflow's use case)."""
     raw_key = _text(params, "api_key", 200)
-    key = request_queries.live_key(session, community.id, raw_key) if raw_key else None
+    key = queries.live_key(session, community.id, raw_key) if raw_key else None
     if key is None:
         raise ApiKeyInvalid()
     found = category(session, community, _text(params, "service_code", 40))
@@ -221,8 +221,8 @@ def post_request(session: Session, community: Community, params: Params) -> Serv
     if media_url is not None and not _URL.match(media_url):
         raise BadParameter(_l("media_url must be an http or https URL."))
     names = [n for n in (_text(params, "first_name", 60), _text(params, "last_name", 60)) if n]
-    return request_service.file_open311_request(
-        session, community, key, found,
+    return filing.file_open311_request(
+        session, community, key.id, found,
         description=_text(params, "description", 4000) or "",
         location=_location(session, community, params),
         media_url=media_url,

@@ -1,8 +1,8 @@
 """Service requests: categories, filing, the manager's queue and workflow, comments, ratings, SLA
-statistics, settings, and the Open311 API keys managers issue."""
+statistics and settings."""
 from flask.views import MethodView
 
-from community.requests import queries, service
+from community.requests import categories, filing, queries, workflow
 from community.requests.schemas import (
     AssignSchema,
     CategoryFilterSchema,
@@ -14,7 +14,6 @@ from community.requests.schemas import (
     FiledRequestSchema,
     FileRequestSchema,
     MergeSchema,
-    Open311KeySchema,
     QueueArgsSchema,
     RatingSchema,
     ServiceRequestSchema,
@@ -30,7 +29,7 @@ from core.pagination import PageArgs, page_of, paginate
 from core.web import Blueprint
 
 blp = Blueprint("requests", __name__, url_prefix="/api",
-                description="Service requests (报事报修, complaints) and Open311 keys")
+                description="Service requests (报事报修, complaints)")
 
 
 @blp.route("/communities/<int:community_id>/request-categories")
@@ -49,7 +48,7 @@ class Categories(MethodView):
     @blp.errors(401, 403, 404, 409, 422)
     def post(self, body, community_id):
         """Add a category with its extra fields, assignee group and SLA targets (managers)"""
-        return service.create_category(db.session, current_actor(), community_id, **body)
+        return categories.create_category(db.session, current_actor(), community_id, **body)
 
 
 @blp.route("/communities/<int:community_id>/request-categories/<int:category_id>")
@@ -65,7 +64,7 @@ class CategoryDetail(MethodView):
     @blp.errors(401, 403, 404, 409, 422)
     def patch(self, body, community_id, category_id):
         """Edit or archive a category (managers)"""
-        return service.update_category(db.session, current_actor(), community_id, category_id, **body)
+        return categories.update_category(db.session, current_actor(), community_id, category_id, **body)
 
 
 @blp.route("/communities/<int:community_id>/service-requests")
@@ -84,7 +83,7 @@ class ServiceRequests(MethodView):
     @blp.errors(401, 403, 404, 422, 429)
     def post(self, body, community_id):
         """File a request; open requests of the same category nearby come back as possible duplicates"""
-        return service.file_request(db.session, current_actor(), community_id, **body)
+        return filing.file_request(db.session, current_actor(), community_id, **body)
 
 
 @blp.route("/communities/<int:community_id>/service-requests/<int:request_id>")
@@ -104,7 +103,7 @@ class Transitions(MethodView):
     def post(self, body, community_id, request_id):
         """Move a request along: acknowledge, start, hold, resume, resolve, close, decline (staff); reopen
         (its requester, within the reopen window)"""
-        return service.transition(db.session, current_actor(), community_id, request_id, **body)
+        return workflow.transition(db.session, current_actor(), community_id, request_id, **body)
 
 
 @blp.route("/communities/<int:community_id>/service-requests/<int:request_id>/assignment")
@@ -114,7 +113,7 @@ class Assignment(MethodView):
     @blp.errors(401, 403, 404, 409, 422)
     def put(self, body, community_id, request_id):
         """Assign the request to a manager or maintenance staff member, or unassign it (managers)"""
-        return service.assign_request(db.session, current_actor(), community_id, request_id, **body)
+        return workflow.assign_request(db.session, current_actor(), community_id, request_id, **body)
 
 
 @blp.route("/communities/<int:community_id>/service-requests/<int:request_id>/comments")
@@ -132,7 +131,7 @@ class Comments(MethodView):
     @blp.errors(401, 403, 404, 422)
     def post(self, body, community_id, request_id):
         """Comment: visible to the requester, or internal to staff"""
-        return service.add_comment(db.session, current_actor(), community_id, request_id, **body)
+        return workflow.add_comment(db.session, current_actor(), community_id, request_id, **body)
 
 
 @blp.route("/communities/<int:community_id>/service-requests/<int:request_id>/rating")
@@ -142,8 +141,9 @@ class Rating(MethodView):
     @blp.response(201, ServiceRequestSchema)
     @blp.errors(401, 403, 404, 409, 422)
     def post(self, body, community_id, request_id):
-        """Rate a resolved request 1 to 5, with optional reasons; this confirms and closes it (its requester)"""
-        return service.rate_request(db.session, current_actor(), community_id, request_id, **body)
+        """Rate a resolved request 1 to 5, with optional reasons (its requester): this confirms and closes
+        it, but 2 or less with the reason `not_fixed`, within the reopen window, reopens it instead"""
+        return workflow.rate_request(db.session, current_actor(), community_id, request_id, **body)
 
 
 @blp.route("/communities/<int:community_id>/service-requests/<int:request_id>/merge")
@@ -153,7 +153,7 @@ class Merge(MethodView):
     @blp.errors(401, 403, 404, 409, 422)
     def post(self, body, community_id, request_id):
         """Close this request as a duplicate of an earlier one (managers)"""
-        return service.merge_request(db.session, current_actor(), community_id, request_id, **body)
+        return workflow.merge_request(db.session, current_actor(), community_id, request_id, **body)
 
 
 @blp.route("/communities/<int:community_id>/service-requests/<int:request_id>/history")
@@ -199,31 +199,5 @@ class Settings(MethodView):
     @blp.errors(401, 403, 404, 422)
     def patch(self, body, community_id):
         """Change the service-request settings (managers)"""
-        return service.update_settings(db.session, current_actor(), community_id, **body)
+        return categories.update_settings(db.session, current_actor(), community_id, **body)
 
-
-@blp.route("/communities/<int:community_id>/open311-keys")
-class Open311Keys(MethodView):
-    @blp.arguments(PageArgs, location="query", as_kwargs=True)
-    @blp.response(200, page_of(Open311KeySchema))
-    @blp.errors(401, 403, 404, 422)
-    def get(self, community_id, **page):
-        """The Open311 API keys issued for this community (managers; the keys themselves are not kept)"""
-        return paginate(db.session, queries.open311_keys(db.session, current_actor(), community_id), page)
-
-    @idempotent
-    @blp.arguments(Open311KeySchema)
-    @blp.response(201, Open311KeySchema)
-    @blp.errors(401, 403, 404, 422)
-    def post(self, body, community_id):
-        """Issue an API key for a city system to file requests through Open311; shown only in this response"""
-        return service.issue_open311_key(db.session, current_actor(), community_id, **body)
-
-
-@blp.route("/communities/<int:community_id>/open311-keys/<int:key_id>")
-class Open311KeyDetail(MethodView):
-    @blp.response(204)
-    @blp.errors(401, 403, 404, 409)
-    def delete(self, community_id, key_id):
-        """Revoke an Open311 API key (managers)"""
-        service.revoke_open311_key(db.session, current_actor(), community_id, key_id)

@@ -39,6 +39,3 @@ class AssigneeNotStaff(DomainError):
 class CannotMerge(Conflict):
     code, title = "cannot_merge", _l("These requests cannot be merged")
 
-
-class KeyAlreadyRevoked(Conflict):
-    code, title = "open311_key_revoked", _l("This API key has already been revoked")

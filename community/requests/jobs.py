@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from community.requests import service
+from community.requests import sla
 from core.db import db
 from core.jobs import PeriodicJob, job
 
@@ -11,13 +11,13 @@ from core.jobs import PeriodicJob, job
 @job("default", timeout=300)
 def check_sla(now: datetime | None = None) -> int:
     """Marks overdue first responses and resolutions and notifies the assignee and managers."""
-    return service.mark_sla_breaches(db.session, now)
+    return sla.mark_sla_breaches(db.session, now)
 
 
 @job("low", timeout=300)
 def close_resolved(now: datetime | None = None) -> int:
     """Closes resolved requests whose reopen window has passed."""
-    return service.close_resolved_requests(db.session, now)
+    return sla.close_resolved_requests(db.session, now)
 
 
 PERIODIC: list[PeriodicJob] = [

@@ -1,4 +1,4 @@
-"""Service requests and what surrounds them: categories, history, comments, quotas, settings, Open311 keys."""
+"""Service requests and what surrounds them: categories, history, comments, quotas, settings."""
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -213,17 +213,3 @@ class RequestSettings(Base):
     reopen_window_hours: Mapped[int] = mapped_column(Integer)
     duplicate_radius_m: Mapped[int] = mapped_column(Integer)
 
-
-class Open311Key(Base):
-    """An API key a manager issued to a city system for POSTing through Open311; only its hash is kept."""
-
-    __tablename__ = "open311_api_keys"
-
-    id: Mapped[intpk]
-    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"), index=True)
-    name: Mapped[str] = mapped_column(String(120))
-    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    prefix: Mapped[str] = mapped_column(String(8))
-    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    revoked_at: Mapped[datetime | None]
-    created_at: Mapped[created_at]

@@ -1,4 +1,4 @@
-"""Who may do what with service requests, their categories, statistics and Open311 keys."""
+"""Who may do what with service requests, their categories, statistics and settings."""
 from enum import StrEnum
 
 from community.models import StaffRole
@@ -21,11 +21,9 @@ class Permission(StrEnum):
     REQUEST_CONTACT_VIEW = "community:service_request:contact_view"
     STATS_VIEW = "community:service_request_stats:view"
     SETTINGS_MANAGE = "community:service_request_settings:manage"
-    OPEN311_KEY_MANAGE = "community:open311_key:manage"
 
 
-@rule(Permission.CATEGORY_MANAGE, Permission.REQUEST_TRIAGE, Permission.STATS_VIEW, Permission.SETTINGS_MANAGE,
-      Permission.OPEN311_KEY_MANAGE)
+@rule(Permission.CATEGORY_MANAGE, Permission.REQUEST_TRIAGE, Permission.STATS_VIEW, Permission.SETTINGS_MANAGE)
 def _manager_of(actor: Actor, community_id: int) -> bool:
     return actor.has_role(community_id, StaffRole.MANAGER)
 

@@ -1,7 +1,6 @@
 """Read-side selects of service requests, scoped to what the actor may see."""
 from __future__ import annotations
 
-import hashlib
 import math
 import statistics
 from collections import defaultdict
@@ -16,7 +15,6 @@ from community.queries import get_community, require_member
 from community.requests.models import (
     OPEN_STATUSES,
     LocationKind,
-    Open311Key,
     RequestCategory,
     RequestComment,
     RequestEvent,
@@ -359,33 +357,6 @@ def stats(
             "ratings": len(ratings),
         })
     return {"start": start, "end": end, "timezone": community.timezone, "categories": result}
-
-
-# Open311 keys -----------------------------------------------------------------------------------
-
-def digest_key(raw: str) -> str:
-    return hashlib.sha256(raw.encode()).hexdigest()
-
-
-def open311_keys(session: Session, actor: Actor, community_id: int) -> Select:
-    get_community(session, community_id)
-    require_member(actor, community_id)
-    require(actor, Permission.OPEN311_KEY_MANAGE, community_id)
-    return select(Open311Key).where(Open311Key.community_id == community_id).order_by(Open311Key.id.desc())
-
-
-def live_key(session: Session, community_id: int, raw: str) -> Open311Key | None:
-    """The unrevoked key of this community with this value, if any (a key of another community is none)."""
-    return session.scalar(
-        select(Open311Key).where(Open311Key.key_hash == digest_key(raw), Open311Key.community_id == community_id,
-                                 Open311Key.revoked_at.is_(None))
-    )
-
-
-def live_key_anywhere(session: Session, raw: str) -> Open311Key | None:
-    """The unrevoked key with this value, whichever community issued it (hashes are unique)."""
-    return session.scalar(select(Open311Key).where(Open311Key.key_hash == digest_key(raw),
-                                                   Open311Key.revoked_at.is_(None)))
 
 
 def community_by_slug(session: Session, slug: str) -> Community | None:

@@ -1,11 +1,11 @@
-"""Request and response shapes of service requests, categories, statistics, settings and Open311 keys."""
+"""Request and response shapes of service requests, categories, statistics and settings."""
 from datetime import timedelta
 
 import marshmallow as ma
 
 from community.requests.models import FieldType, LocationKind, Status
 from community.requests.policy import Permission
-from community.requests.service import Action
+from community.requests.states import Action
 from core.auth import current_actor
 from core.policy import allows
 from core.web import MAX_ID, Id
@@ -256,7 +256,9 @@ class CommentSchema(ma.Schema):
 class RatingSchema(ma.Schema):
     score = ma.fields.Integer(required=True, strict=True, validate=ma.validate.Range(min=1, max=5))
     reasons = ma.fields.List(ma.fields.String(validate=ma.validate.OneOf(RATING_REASONS)), load_default=list,
-                             validate=ma.validate.Length(max=len(RATING_REASONS)))
+                             validate=ma.validate.Length(max=len(RATING_REASONS)),
+                             metadata={"description": "not_fixed with a score of 2 or less, within the reopen "
+                                                      "window, reopens the request"})
     comment = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=500))
 
 
@@ -315,11 +317,3 @@ class SettingsSchema(ma.Schema):
     reopen_window_hours = ma.fields.Integer(strict=True, validate=ma.validate.Range(min=0, max=720))
     duplicate_radius_m = ma.fields.Integer(strict=True, validate=ma.validate.Range(min=0, max=2000))
 
-
-class Open311KeySchema(ma.Schema):
-    id = ma.fields.Integer(dump_only=True)
-    name = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=120))
-    prefix = ma.fields.String(dump_only=True)
-    key = ma.fields.String(dump_only=True, metadata={"description": "The key itself: shown once, when issued"})
-    revoked_at = ma.fields.AwareDateTime(dump_only=True, allow_none=True)
-    created_at = ma.fields.AwareDateTime(dump_only=True)

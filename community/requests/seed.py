@@ -1,5 +1,4 @@
-"""Demo data of service requests: a maintenance worker, categories, a few requests in several states,
-and the Open311 API key `demo-open311-key` (stored hashed, like any key)."""
+"""Demo data of service requests: a maintenance worker, categories and a few requests in several states."""
 from __future__ import annotations
 
 from sqlalchemy import func, select
@@ -7,12 +6,11 @@ from sqlalchemy.orm import Session
 
 from community.models import Community, StaffMember, StaffRole
 from community.queries import load_actor
-from community.requests import queries, service
-from community.requests.models import Open311Key, RequestCategory, ServiceRequest
+from community.requests import filing, queries, workflow
+from community.requests.models import RequestCategory, ServiceRequest
 from community.seed import DEMO_PASSWORD
 from identity.service import find_user_by_login, register_user
 
-DEMO_OPEN311_KEY = "demo-open311-key"  # the documented demo key (ARCHITECTURE.md)
 MAINTENANCE_LOGIN = "maintenance@demo.local"
 CATEGORIES = [
     {"code": "plumbing", "name": "水电维修", "group": "维修", "description": "水管、电路、开关插座等户内外维修",
@@ -54,24 +52,24 @@ def _requests(session: Session, community: Community, categories: dict[str, Requ
     cid = community.id
 
     def file(actor, code, description, location, answers=None):
-        return service.file_request(session, actor, cid, category_id=categories[code].id, description=description,
+        return filing.file_request(session, actor, cid, category_id=categories[code].id, description=description,
                                     location=location, answers=answers or {}).id
 
     file(resident, "plumbing", "厨房水槽下面的水管一直在滴水", {"kind": "unit"},
          {"room": "kitchen", "since": "2026-11-20"})
     lift = file(neighbour, "emergency", "2号楼电梯停在 5 楼和 6 楼之间, 里面有人",
                 {"kind": "common_area", "place": "2号楼 1 号电梯"}, {"people_trapped": 2})
-    service.transition(session, plumber, cid, lift, action="start")
+    workflow.transition(session, plumber, cid, lift, action="start")
     noise = file(resident, "noise", "楼下广场每晚十点后还在跳广场舞, 音响很大",
                  {"kind": "common_area", "place": "中心广场"}, {"hours": ["night"]})
-    service.transition(session, manager, cid, noise, action="acknowledge")
-    service.add_comment(session, manager, cid, noise, body="已联系舞蹈队, 约定 21:30 前结束。")
-    service.transition(session, manager, cid, noise, action="start")
-    service.transition(session, manager, cid, noise, action="resolve", reason="舞蹈队已同意提前结束")
+    workflow.transition(session, manager, cid, noise, action="acknowledge")
+    workflow.add_comment(session, manager, cid, noise, body="已联系舞蹈队, 约定 21:30 前结束。")
+    workflow.transition(session, manager, cid, noise, action="start")
+    workflow.transition(session, manager, cid, noise, action="resolve", reason="舞蹈队已同意提前结束")
     socket = file(neighbour, "plumbing", "卫生间插座没电", {"kind": "unit"}, {"room": "bathroom"})
-    service.transition(session, plumber, cid, socket, action="start")
-    service.transition(session, plumber, cid, socket, action="resolve", reason="更换了漏电保护开关")
-    service.rate_request(session, neighbour, cid, socket, score=5, reasons=["on_time", "polite"])
+    workflow.transition(session, plumber, cid, socket, action="start")
+    workflow.transition(session, plumber, cid, socket, action="resolve", reason="更换了漏电保护开关")
+    workflow.rate_request(session, neighbour, cid, socket, score=5, reasons=["on_time", "polite"])
 
 
 def seed_demo(session: Session) -> None:
@@ -86,10 +84,6 @@ def seed_demo(session: Session) -> None:
             category = RequestCategory(community_id=community.id, auto_assign=True, **spec)
             session.add(category)
         categories[spec["code"]] = category
-    digest = queries.digest_key(DEMO_OPEN311_KEY)
-    if session.scalar(select(Open311Key.id).where(Open311Key.key_hash == digest)) is None:
-        session.add(Open311Key(community_id=community.id, name="12345 市民热线 (demo)", key_hash=digest,
-                               prefix=DEMO_OPEN311_KEY[:8]))
     session.commit()
     if not session.scalar(select(func.count()).where(ServiceRequest.community_id == community.id)):
         _requests(session, community, categories, worker)

@@ -7,7 +7,7 @@ import factory
 
 from commerce.catalog.models import Category, Product, ServiceSlot, Variant
 from commerce.catalog.service import refresh
-from commerce.orders.models import Coupon, Order, OrderEvent, OrderLine
+from commerce.orders.models import Coupon, CouponClaim, Order, OrderEvent, OrderLine
 from commerce.stores.models import ServiceStatus, Store, StoreCommunity, StoreStaff
 from community.models import Community
 from core.models import utcnow
@@ -129,6 +129,26 @@ class CouponFactory(Base):
     @classmethod
     def _create(cls, model_class, *args, **kwargs):
         kwargs.pop("store", None)
+        return super()._create(model_class, *args, **kwargs)
+
+
+class CouponClaimFactory(Base):
+    """A claim of `coupon` by `user`, counted on the coupon as the claim use case counts it."""
+
+    class Meta:
+        model = CouponClaim
+
+    coupon_id = factory.SelfAttribute("coupon.id")
+    user_id = factory.SelfAttribute("user.id")
+
+    class Params:
+        coupon = None
+        user = factory.SubFactory(UserFactory)
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        coupon = current_session().get(Coupon, kwargs["coupon_id"])
+        coupon.claimed += 1
         return super()._create(model_class, *args, **kwargs)
 
 

@@ -1,9 +1,10 @@
 """Bad input to commerce gets 422 problem+json naming the field, never a 500."""
 import pytest
 
+from core.models import utcnow
 from tests.commerce.factories import CategoryFactory, product_of, store_serving
 from tests.conftest import bearer
-from tests.factories import CommunityFactory, UserFactory, resident_of
+from tests.factories import CommunityFactory, UserFactory, current_session, resident_of
 
 BIG = 2**70
 
@@ -13,9 +14,18 @@ def world(connection):
     community = CommunityFactory()
     store, owner = store_serving(community)
     product = product_of(store)
+    other_store, _ = store_serving(community)
+    deleted = product_of(store, name="下架的梨")
+    deleted.archived_at, deleted.published = utcnow(), False
+    current_session().commit()
     return {"c": community.id, "s": store.id, "p": product.id, "v": product.variants[0].id,
             "owner": owner, "resident": resident_of(community), "cat": CategoryFactory().id,
-            "admin": UserFactory(platform_role="admin")}
+            "admin": UserFactory(platform_role="admin"), "theirs": product_of(other_store).id,
+            "deleted": deleted.id, "service": product_of(store, name="保洁", kind="service").id}
+
+
+_PAST_SLOT = {"slots": [{"starts_at": "2020-01-01T10:00:00+08:00", "ends_at": "2020-01-01T12:00:00+08:00",
+                         "capacity": 1}]}
 
 
 CASES = [
@@ -44,6 +54,16 @@ CASES = [
     ("owner", "POST", "/api/stores/{s}/coupons", {"code": "ABC", "kind": "fixed", "value": 1,
                                                   "starts_at": "2030-01-02T00:00:00Z",
                                                   "ends_at": "2030-01-01T00:00:00Z"}, "ends_at"),
+    # Restricted to what the store cannot sell: another store's product, a deleted one, no product at all.
+    ("owner", "POST", "/api/stores/{s}/coupons", {"code": "ABC", "kind": "fixed", "value": 1,
+                                                  "product_ids": ["{theirs}"]}, "product_ids"),
+    ("owner", "POST", "/api/stores/{s}/coupons", {"code": "ABC", "kind": "fixed", "value": 1,
+                                                  "product_ids": ["{p}", "{deleted}"]}, "product_ids"),
+    ("owner", "POST", "/api/stores/{s}/coupons", {"code": "ABC", "kind": "fixed", "value": 1,
+                                                  "product_ids": [BIG // 2**10]}, "product_ids"),
+    ("owner", "POST", "/api/stores/{s}/coupons", {"code": "ABC", "kind": "fixed", "value": 1,
+                                                  "category_ids": [BIG // 2**10]}, "category_ids"),
+    ("owner", "POST", "/api/stores/{s}/products/{service}/slots", _PAST_SLOT, "slots"),
     ("owner", "POST", "/api/stores/{s}/orders/1/refunds", {"reason": "x"}, "amount"),
     ("owner", "POST", "/api/stores/{s}/orders/1/pickup", {"code": "12"}, "code"),
     ("resident", "PUT", "/api/communities/{c}/stores/{s}/cart/lines", {"variant_id": "{v}", "quantity": -1},
@@ -93,6 +113,8 @@ def _fill(value, ids):
         return int(filled) if value.startswith("{") and filled.isdigit() else filled
     if isinstance(value, dict):
         return {k: _fill(v, ids) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_fill(v, ids) for v in value]
     return value
 
 

@@ -12,10 +12,17 @@ from commerce.catalog import queries as catalog_queries
 from commerce.catalog.models import Category, Product, ServiceSlot, Variant
 from commerce.catalog.service import refresh, reindex_category
 from commerce.groupbuy.models import GroupDeal, PickupPoint
-from commerce.orders.models import Cart, CartLine, Coupon, CouponRedemption, Order, OrderLine
+from commerce.orders.models import Cart, CartLine, Coupon, CouponClaim, CouponRedemption, Order, OrderLine
 from core.db import db
 from core.models import utcnow
-from tests.commerce.factories import CategoryFactory, CouponFactory, product_of, slot_of, store_serving
+from tests.commerce.factories import (
+    CategoryFactory,
+    CouponClaimFactory,
+    CouponFactory,
+    product_of,
+    slot_of,
+    store_serving,
+)
 from tests.conftest import bearer, on_both_databases
 from tests.factories import (
     BuildingFactory,
@@ -123,6 +130,62 @@ def test_one_resident_racing_checkouts_in_several_communities_keeps_to_the_per_r
     assert statuses == [201] * 2 + [409] * 6, statuses
     assert {r.json["code"] for r in responses if r.status_code == 409} == {"coupon_limit_reached"}
     assert _scalar(app, select(func.count()).where(Order.user_id == resident.id)) == 2
+
+
+@on_both_databases
+def test_twelve_residents_claiming_a_coupon_with_three_left_get_exactly_three(app, committed):
+    community = CommunityFactory()
+    store, _ = store_serving(community)
+    coupon = CouponFactory(store=store, code="GRAB", claimable=True, per_resident_limit=1, total_limit=5)
+    for _ in range(2):  # two already claimed: three left
+        CouponClaimFactory(coupon=coupon, user=resident_of(community))
+    racers = [resident_of(community) for _ in range(12)]
+    url = f"/api/communities/{community.id}/coupons/{coupon.id}/claim"
+
+    responses = _fire(app, [(url, None, user) for user in racers])
+
+    statuses = sorted(r.status_code for r in responses)
+    assert statuses == [201] * 3 + [409] * 9, statuses
+    assert {r.json["code"] for r in responses if r.status_code == 409} == {"coupon_exhausted"}
+    assert _scalar(app, select(Coupon.claimed).where(Coupon.id == coupon.id)) == 5
+    assert _scalar(app, select(func.count()).where(CouponClaim.coupon_id == coupon.id)) == 5
+
+
+@on_both_databases
+def test_one_resident_claiming_a_coupon_many_times_at_once_holds_it_once(app, committed):
+    community = CommunityFactory()
+    store, _ = store_serving(community)
+    coupon = CouponFactory(store=store, code="ONCE", claimable=True, per_resident_limit=1, total_limit=100)
+    resident = resident_of(community)
+    url = f"/api/communities/{community.id}/coupons/{coupon.id}/claim"
+
+    responses = _fire(app, [(url, None, resident) for _ in range(6)])
+
+    assert sorted(r.status_code for r in responses) == [200] * 5 + [201], [r.json for r in responses]
+    assert _scalar(app, select(Coupon.claimed).where(Coupon.id == coupon.id)) == 1
+    assert _scalar(app, select(func.count()).where(CouponClaim.coupon_id == coupon.id)) == 1
+
+
+@on_both_databases
+def test_a_wallet_coupon_is_applied_to_one_of_simultaneous_checkouts_and_the_others_pay_in_full(app, committed):
+    communities = [CommunityFactory() for _ in range(4)]
+    store, _ = store_serving(*communities)
+    product = product_of(store, name="蜂蜜", price=5000, stock=100)
+    coupon = CouponFactory(store=store, code="HONEY", claimable=True, per_resident_limit=1, total_limit=10,
+                           value=1000)
+    resident = UserFactory()
+    for community in communities:
+        ResidencyFactory(user=resident, unit=UnitFactory(building=BuildingFactory(community=community)))
+        _cart(resident, store, community, product.variants[0])
+    CouponClaimFactory(coupon=coupon, user=resident)
+    requests = [(f"/api/communities/{c.id}/stores/{store.id}/checkout", {"fulfilment": "pickup"}, resident)
+                for c in communities]
+
+    responses = _fire(app, requests)
+
+    assert [r.status_code for r in responses] == [201] * 4, [r.json for r in responses]
+    assert sorted(r.json["discount"] for r in responses) == [0, 0, 0, 1000]
+    assert _scalar(app, select(Coupon.redeemed).where(Coupon.id == coupon.id)) == 1
 
 
 @on_both_databases

@@ -73,6 +73,8 @@ def world(connection):
     neighbour_order = order_of(store_a, a, neighbour_a, product=product_a)
     order_b = order_of(store_b, b, resident_b, product=product_b)
     coupon_a, coupon_b = CouponFactory(store=store_a), CouponFactory(store=store_b)
+    claimable_a, claimable_b = (CouponFactory(store=store, claimable=True, per_resident_limit=1)
+                                for store in (store_a, store_b))
     point_a, deal_a, _join_a = _deal(store_a, a, product_a, neighbour_a)
     return_a, neighbour_return, return_b = (_return(o) for o in (order_a, neighbour_order, order_b))
     point_b, deal_b, join_b = _deal(store_b, b, product_b, resident_b)
@@ -88,7 +90,8 @@ def world(connection):
         "product_b": product_b.id, "service_b": service_b.id, "slot_b": slot_b.id,
         "variant_a": product_a.variants[0].id, "variant_b": product_b.variants[0].id, "order_a": order_a.id,
         "neighbour_order": neighbour_order.id, "order_b": order_b.id, "coupon_a": coupon_a.id,
-        "coupon_b": coupon_b.id, "point_a": point_a.id, "point_b": point_b.id, "deal_a": deal_a.id,
+        "coupon_b": coupon_b.id, "claimable_a": claimable_a.id, "claimable_b": claimable_b.id,
+        "point_a": point_a.id, "point_b": point_b.id, "deal_a": deal_a.id,
         "deal_b": deal_b.id, "join_b": join_b.id, "app_a": app_a, "app_b": app_b, "staff_b": staff_b,
         "clerk_row": clerk_row, "category": category.id, "return_a": return_a.id,
         "neighbour_return": neighbour_return.id, "return_b": return_b.id,
@@ -202,6 +205,10 @@ COMMUNITY_B = [
     ("GET", "/api/communities/{b}/returns", None),
     ("GET", "/api/communities/{b}/returns/{return_b}", None),
     ("POST", "/api/communities/{b}/returns/{return_b}/withdraw", None),
+    ("GET", "/api/communities/{b}/coupons", None),
+    ("GET", "/api/communities/{b}/stores/{store_b}/coupons", None),
+    ("POST", "/api/communities/{b}/coupons/{claimable_b}/claim", None),
+    ("GET", "/api/me/coupons?community_id={b}", None),
     # B's things through A's URLs.
     ("POST", "/api/communities/{a}/store-applications/{app_b}/approve", None),
     ("GET", "/api/communities/{a}/stores/{store_b}", None),
@@ -220,6 +227,8 @@ COMMUNITY_B = [
     ("POST", "/api/communities/{a}/orders/{order_b}/returns", RETURN),
     ("GET", "/api/communities/{a}/returns/{return_b}", None),
     ("POST", "/api/communities/{a}/returns/{return_b}/withdraw", None),
+    ("GET", "/api/communities/{a}/stores/{store_b}/coupons", None),
+    ("POST", "/api/communities/{a}/coupons/{claimable_b}/claim", None),
 ]
 
 
@@ -280,6 +289,9 @@ WITHIN = [
     ("owner_a", "DELETE", "/api/commerce/categories/{category}", None, 403),
     ("resident_a", "PATCH", "/api/commerce/categories/{category}", {"parent_id": None}, 403),
     ("resident_a", "DELETE", "/api/commerce/categories/{category}", None, 403),
+    ("resident_a", "POST", "/api/communities/{a}/coupons/{coupon_a}/claim", None, 404),  # code-only: not listed
+    ("manager_a", "POST", "/api/communities/{a}/coupons/{claimable_a}/claim", None, 403),
+    ("owner_a", "POST", "/api/communities/{a}/coupons/{claimable_a}/claim", None, 404),
     ("manager_a", "GET", "/api/communities/{a}/stores/{store_a}/cart", None, 403),
     ("manager_a", "POST", "/api/communities/{a}/stores/{store_a}/checkout", {"fulfilment": "pickup"}, 403),
     ("manager_a", "GET", "/api/stores/{store_a}", None, 404),
@@ -309,6 +321,9 @@ def test_the_people_entitled_do_reach_their_things(client, world):
                      ("manager_a", "/api/communities/{a}/store-applications"),
                      ("neighbour_a", "/api/communities/{a}/pickup-points/{point_a}/orders"),
                      ("resident_a", "/api/communities/{a}/orders/{order_a}"),
+                     ("resident_a", "/api/communities/{a}/coupons"),
+                     ("resident_a", "/api/communities/{a}/stores/{store_a}/coupons"),
+                     ("resident_a", "/api/me/coupons?community_id={a}"),
                      ("resident_a", "/api/communities/{a}/returns/{return_a}"),
                      ("clerk_a", "/api/stores/{store_a}/returns/{return_a}")):
         assert _call(client, world, who, "GET", url, None).status_code == 200, (who, url)

@@ -384,16 +384,19 @@ def test_a_per_resident_limit_counts_earlier_orders(client, world):
 
 
 def test_the_store_manages_its_coupons(client, world):
-    _community, store, owner, _apples, _pears, _resident = world
+    _community, store, owner, apples, _pears, _resident = world
     url = f"/api/stores/{store.id}/coupons"
     body = {"code": "spring", "kind": "percent", "value": 15, "total_limit": 100, "per_resident_limit": 1}
     created = client.post(url, json=body, headers=bearer(owner.id))
     assert created.status_code == 201 and created.json["code"] == "SPRING"
     assert client.post(url, json=body, headers=bearer(owner.id)).json["code"] == "coupon_code_taken"
     assert client.post(url, json={**body, "code": "X150", "value": 150}, headers=bearer(owner.id)).status_code == 422
+    apples_only = client.post(url, json={**body, "code": "APPLES", "product_ids": [apples.id],
+                                         "category_ids": [apples.category_id]}, headers=bearer(owner.id))
+    assert apples_only.status_code == 201 and apples_only.json["product_ids"] == [apples.id]
     off = client.patch(f"{url}/{created.json['id']}", json={"active": False}, headers=bearer(owner.id))
     assert off.json["active"] is False
-    assert client.get(url, headers=bearer(owner.id)).json["total"] == 1
+    assert client.get(url, headers=bearer(owner.id)).json["total"] == 2
 
 
 def test_the_owner_sees_a_settlement_statement_of_what_the_store_is_owed_and_was_paid(

@@ -35,7 +35,7 @@ def test_the_demo_is_seeded_once_and_works_end_to_end(app, client):
     first = _counts(app)
     _seed(app)
     assert _counts(app) == first
-    assert first["Store"] == 2 and first["Product"] >= 8 and first["Coupon"] == 2 and first["GroupDeal"] == 1
+    assert first["Store"] == 2 and first["Product"] >= 8 and first["Coupon"] == 3 and first["GroupDeal"] == 1
     with app.app_context():
         statuses = set(db.session.scalars(select(Order.status)))
         assert {"completed", "accepted", "paid", "cancelled", "awaiting_payment"} <= statuses
@@ -47,6 +47,10 @@ def test_the_demo_is_seeded_once_and_works_end_to_end(app, client):
     assert found["items"][0]["name"] == "红富士苹果"
     deals = client.get(f"/api/communities/{community_id}/group-deals", headers=resident).json
     assert deals["total"] == 1
+    listed = client.get(f"/api/communities/{community_id}/coupons", headers=resident).json["items"]
+    assert [c["code"] for c in listed] == ["LINLI8"]
+    claimed = client.post(f"/api/communities/{community_id}/coupons/{listed[0]['id']}/claim", headers=resident)
+    assert claimed.status_code == 201 and claimed.json["state"] == "available"
     merchant = _login(client, "merchant@demo.local")
     stores = client.get("/api/stores", headers=merchant).json["items"]
     assert len(stores) == 2

@@ -5,8 +5,9 @@ from datetime import timedelta
 
 import factory
 
-from community.requests.models import Open311Key, RequestCategory, ServiceRequest, Status
-from community.requests.queries import digest_key
+from community.open311.models import Open311Key
+from community.open311.queries import digest_key
+from community.requests.models import RequestCategory, ServiceRequest, Status
 from core.models import utcnow
 from tests.factories import Base, CommunityFactory
 

@@ -2,7 +2,7 @@
 from sqlalchemy import select
 
 from community.models import StaffRole
-from community.requests.models import Open311Key
+from community.open311.models import Open311Key
 from core.db import db
 from tests.conftest import bearer
 from tests.factories import CommunityFactory, resident_of, staff_of

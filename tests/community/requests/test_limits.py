@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import func, select
 
-from community.requests import service
+from community.requests import filing
 from community.requests.errors import DailyLimitReached
 from community.requests.models import RequestSettings, ServiceRequest
 from core.auth import Actor, Membership
@@ -49,7 +49,7 @@ def test_the_day_is_the_community_s_day(app, connection):
 
     def file_at(moment):
         with app.app_context():
-            return service.file_request(db.session, actor, community.id, category_id=category.id,
+            return filing.file_request(db.session, actor, community.id, category_id=category.id,
                                         description="x", location=location, now=moment)
 
     # 15:30 and 16:30 UTC straddle midnight in Shanghai: two local days, one request each.

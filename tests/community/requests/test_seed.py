@@ -3,15 +3,17 @@ from urllib.parse import urlencode
 
 from sqlalchemy import func, select
 
+from community.open311 import seed as open311_seed
+from community.open311.models import Open311Key
 from community.requests import seed as requests_seed
-from community.requests.models import Open311Key, RequestCategory, RequestEvent, ServiceRequest
+from community.requests.models import RequestCategory, RequestEvent, ServiceRequest
 from community.seed import seed_demo as seed_community
 from core.db import db
 
 
 def _seed(app):
     with app.app_context():
-        for seed in (seed_community, requests_seed.seed_demo):
+        for seed in (seed_community, requests_seed.seed_demo, open311_seed.seed_demo):
             seed(db.session)
             db.session.commit()
 
@@ -33,7 +35,7 @@ def test_the_demo_is_seeded_once_and_works_end_to_end(app, client):
         assert first["RequestCategory"] >= 2 and emergencies >= 1
         assert {"new", "in_progress", "resolved", "closed"} <= statuses
         key = db.session.scalar(select(Open311Key))
-        assert key.key_hash != requests_seed.DEMO_OPEN311_KEY
+        assert key.key_hash != open311_seed.DEMO_OPEN311_KEY
 
     token = client.post("/api/auth/token", json={"login": "maintenance@demo.local", "password": "demo12345"}).json
     headers = {"Authorization": f"Bearer {token['access_token']}"}

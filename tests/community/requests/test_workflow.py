@@ -316,3 +316,84 @@ def test_filing_suggests_open_requests_of_the_category_nearby_and_staff_merge_th
     run_jobs()
     kinds = [n["kind"] for n in client.get("/api/me/notifications", headers=bearer(home["resident"].id)).json["items"]]
     assert "service_request.merged" in kinds and "service_request.resolved" in kinds
+
+
+def _resolved_by_the_plumber(client, home):
+    rid = _file(client, home).json["id"]
+    client.put(_url(home, f"/{rid}/assignment"), json={"assignee_id": home["plumber"].id},
+               headers=bearer(home["manager"].id))
+    _move(client, home, rid, "plumber", "start")
+    assert _move(client, home, rid, "plumber", "resolve", reason="换了垫圈").json["status"] == "resolved"
+    return rid
+
+
+def _rate(client, home, rid, **body):
+    return client.post(_url(home, f"/{rid}/rating"), json=body, headers=bearer(home["resident"].id))
+
+
+def test_a_low_rating_saying_not_fixed_reopens_the_request_which_is_rated_again_once_fixed(client, home,
+                                                                                           run_jobs):
+    rid = _resolved_by_the_plumber(client, home)
+
+    rated = _rate(client, home, rid, score=2, reasons=["not_fixed", "late"], comment="还是在滴水")
+
+    assert rated.status_code == 201, rated.json
+    assert rated.json["status"] == "in_progress" and rated.json["reopen_count"] == 1
+    assert rated.json["resolved_at"] is None and rated.json["status_reason"] == "还是在滴水"
+    assert rated.json["rating"]["score"] == 2 and rated.json["rating"]["reasons"] == ["not_fixed", "late"]
+    run_jobs()
+    for who in ("plumber", "manager"):
+        inbox = client.get("/api/me/notifications?kind=service_request.rated_not_fixed",
+                           headers=bearer(home[who].id)).json["items"]
+        assert len(inbox) == 1 and "还是在滴水" in inbox[0]["body"] and "2" in inbox[0]["body"], inbox
+        assert inbox[0]["title"] == "居民反馈报修未解决"
+    assert _rate(client, home, rid, score=5).json["code"] == "not_ratable"  # nothing is resolved now
+
+    assert _move(client, home, rid, "plumber", "resolve", reason="换了整根水管").status_code == 200
+    again = _rate(client, home, rid, score=5, reasons=["fixed_well"])
+    assert again.status_code == 201 and again.json["status"] == "closed"
+    assert again.json["rating"]["score"] == 5 and again.json["reopen_count"] == 1
+    assert _rate(client, home, rid, score=4).json["code"] == "already_rated"
+    history = client.get(_url(home, f"/{rid}/history"), headers=bearer(home["resident"].id)).json["items"]
+    assert [(e["action"], e["from_status"], e["to_status"]) for e in history][-6:] == [
+        ("resolve", "in_progress", "resolved"),
+        ("rated", "resolved", "resolved"),
+        ("reopen", "resolved", "in_progress"),
+        ("resolve", "in_progress", "resolved"),
+        ("rated", "resolved", "resolved"),
+        ("close", "resolved", "closed"),
+    ]
+    assert history[-4]["reason"] == "还是在滴水" and history[-4]["data"] == {"score": 2, "by_rating": True}
+    assert history[-4]["actor"]["id"] == home["resident"].id
+
+
+def test_an_unassigned_request_rated_not_fixed_goes_back_to_the_managers_queue(client, home, run_jobs):
+    rid = _file(client, home).json["id"]
+    _move(client, home, rid, "manager", "start")
+    _move(client, home, rid, "manager", "resolve")
+
+    rated = _rate(client, home, rid, score=1, reasons=["not_fixed"])
+
+    assert rated.status_code == 201 and rated.json["status"] == "acknowledged", rated.json
+    run_jobs()
+    inbox = client.get("/api/me/notifications?kind=service_request.rated_not_fixed",
+                       headers=bearer(home["manager"].id)).json
+    assert inbox["total"] == 1
+
+
+@pytest.mark.parametrize("score, reasons, hours_ago", [
+    (2, ["late"], 1),  # unhappy, but fixed
+    (3, ["not_fixed"], 1),  # not low enough to undo the resolution: the resident can still reopen it
+    (1, ["not_fixed"], 73),  # the reopen window (72 h) has passed
+])
+def test_other_ratings_confirm_the_resolution_and_close_the_request(app, client, home, score, reasons, hours_ago):
+    rid = _resolved_by_the_plumber(client, home)
+    with app.app_context():
+        request = db.session.get(ServiceRequest, rid)
+        request.resolved_at = utcnow() - timedelta(hours=hours_ago)
+        db.session.commit()
+
+    rated = _rate(client, home, rid, score=score, reasons=reasons)
+
+    assert rated.status_code == 201, rated.json
+    assert rated.json["status"] == "closed" and rated.json["reopen_count"] == 0
