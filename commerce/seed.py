@@ -6,7 +6,6 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-import stripe
 from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -58,6 +57,8 @@ PRODUCTS = [
 
 def _pay(session: Session, payment_id: int) -> None:
     """What the resident's app and Stripe's webhook would do: confirm with a test card, then apply."""
+    import stripe  # only seeding pays: not on every command's start-up
+
     config = current_app.config
     base = {"api": config["STRIPE_API_BASE"]} if config.get("STRIPE_API_BASE") else None
     client = stripe.StripeClient(config["STRIPE_API_KEY"], base_addresses=base)

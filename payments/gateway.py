@@ -14,12 +14,14 @@ import json
 import logging
 import threading
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import stripe
 from flask import Flask, current_app
 
 from payments.errors import PaymentProviderError, PaymentsNotConfigured
+
+if TYPE_CHECKING:  # the SDK itself is imported where it is used: with aiohttp and requests it costs a
+    import stripe  # tenth of a second, and most commands and requests never call Stripe
 
 log = logging.getLogger(__name__)
 _EXTENSION = "linli.payments.gateway"
@@ -85,6 +87,8 @@ class StripeGateway:
     def confirm_with_test_card(self, intent_id: str, payment_method: str, *, key: str) -> dict[str, Any]:
         """Test mode only: confirms an intent with one of Stripe's test PaymentMethods, as the payer's
         app would. A declined card or one that needs authentication is an answer, not an error."""
+        import stripe
+
         method = payment_method
         if self.emulator:
             created = self._call("create test card", self.client.v1.payment_methods.create, params={
@@ -123,6 +127,8 @@ class StripeGateway:
                           options={"idempotency_key": key})
 
     def _call(self, what: str, func, *args, **kwargs) -> dict[str, Any]:
+        import stripe
+
         try:
             return func(*args, **kwargs).to_dict()
         except stripe.StripeError as exc:
@@ -213,6 +219,8 @@ def _uncertain(exc: stripe.StripeError) -> bool:
     """Whether Stripe may have done what it was asked although the call failed (no answer, or its
     own error): the same call with the same idempotency key must be tried again later. A refusal
     (invalid request, card declined) is certain: nothing was done."""
+    import stripe
+
     if isinstance(exc, (stripe.APIConnectionError, stripe.RateLimitError)):
         return True
     return exc.http_status is None or exc.http_status >= 500
@@ -228,6 +236,8 @@ def gateway() -> StripeGateway:
 
 
 def _build(app: Flask) -> StripeGateway:
+    import stripe
+
     config = app.config
     if not config.get("STRIPE_API_KEY"):
         raise PaymentsNotConfigured()
@@ -247,6 +257,8 @@ def verify_webhook(payload: bytes, signature: str | None, secret: str | None, *,
 
     Raises ValueError for a forged, stale or unreadable delivery.
     """
+    import stripe
+
     try:
         stripe.WebhookSignature.verify_header(payload, signature, secret, tolerance)
         event = json.loads(payload)
