@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import http
+import importlib.util
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import flask_smorest
 import marshmallow as ma
-from flask import Flask
+from flask import Flask, abort, send_file
 from flask_smorest.utils import prepare_response
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
@@ -93,6 +95,42 @@ class Blueprint(flask_smorest.Blueprint):
         return self.doc(security=[])(func)
 
 
+# Swagger UI's files, as the pinned flask-swagger-ui wheel ships them: byte for byte those of the
+# swagger-ui-dist npm package of the same version. Only what /api/docs's page loads is served.
+SWAGGER_UI_FILES = {
+    "swagger-ui.css": "text/css; charset=utf-8",
+    "swagger-ui-bundle.js": "text/javascript; charset=utf-8",
+    "swagger-ui-standalone-preset.js": "text/javascript; charset=utf-8",
+}
+_YEAR = 365 * 24 * 3600
+
+
+def swagger_ui_dist() -> tuple[Path, str]:
+    """The folder of Swagger UI's files and their version ("5.34.0"), found without importing Flask code."""
+    spec = importlib.util.find_spec("flask_swagger_ui")
+    if spec is None or spec.origin is None:
+        raise RuntimeError("flask-swagger-ui (Swagger UI's files for /api/docs) is not installed")
+    dist = Path(spec.origin).parent / "dist"
+    return dist, (dist / "VERSION").read_text().strip().removeprefix("v")
+
+
+def _serve_swagger_ui(app: Flask) -> str:
+    """Serves Swagger UI's files under /api/docs/swagger-ui/<version>/, from the app itself: the docs
+    work offline and where a CDN is slow or blocked. The version is in the path, so browsers may
+    keep each file for a year."""
+    dist, version = swagger_ui_dist()
+
+    def swagger_ui_file(version_in_path: str, name: str):
+        if version_in_path != version or name not in SWAGGER_UI_FILES:
+            abort(404)
+        response = send_file(dist / name, mimetype=SWAGGER_UI_FILES[name], max_age=_YEAR, conditional=True)
+        response.cache_control.immutable = True
+        return response
+
+    app.add_url_rule("/api/docs/swagger-ui/<version_in_path>/<name>", "swagger_ui_file", swagger_ui_file)
+    return f"/api/docs/swagger-ui/{version}/"
+
+
 def init_app(app: Flask) -> Api:
     """One Api (and so one OpenAPI document) per app; app.py registers the blueprints on it."""
     app.url_map.converters["int"] = IdConverter
@@ -102,9 +140,9 @@ def init_app(app: Flask) -> Api:
     app.config.setdefault("OPENAPI_URL_PREFIX", "/api")
     app.config.setdefault("OPENAPI_JSON_PATH", "openapi.json")
     app.config.setdefault("OPENAPI_SWAGGER_UI_PATH", "docs")
-    app.config.setdefault(
-        "OPENAPI_SWAGGER_UI_URL", "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/"
-    )
+    app.config.setdefault("OPENAPI_SWAGGER_UI_URL", _serve_swagger_ui(app))
+    # No "validator" badge: it would send the document's address to validator.swagger.io.
+    app.config.setdefault("OPENAPI_SWAGGER_UI_CONFIG", {"validatorUrl": None})
     app.config.setdefault(
         "API_SPEC_OPTIONS",
         {
