@@ -9,7 +9,7 @@ from typing import Any
 
 import flask_smorest
 import marshmallow as ma
-from flask import Flask, abort, send_file
+from flask import Flask, Response, abort, send_file
 from flask_smorest.utils import prepare_response
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
@@ -131,9 +131,39 @@ def _serve_swagger_ui(app: Flask) -> str:
     return f"/api/docs/swagger-ui/{version}/"
 
 
+# What a person who opens the service's address in a browser finds: where the docs are.
+HOME_PAGE = """<!doctype html>
+<html lang="zh-Hans">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Linli 邻里 API</title>
+<style>body{font-family:system-ui,sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem;line-height:1.6}</style>
+</head>
+<body>
+<h1>Linli 邻里</h1>
+<p>智慧社区接口, 服务居民、商家、骑手和物业。<br>
+The smart-community API for residents, merchants, couriers and managers.</p>
+<ul>
+<li><a href="/api/docs">接口文档 Interactive API docs</a> (Swagger UI)</li>
+<li><a href="/api/openapi.json">OpenAPI 文档 OpenAPI document</a> (/api/openapi.json)</li>
+<li><a href="/healthz">/healthz</a>: 存活 alive</li>
+<li><a href="/readyz">/readyz</a>: 数据库和 Redis 可用 database and Redis reachable</li>
+</ul>
+</body>
+</html>
+"""
+
+
+def home() -> Response:
+    """/: a small page linking the docs, instead of a 404 to whoever opens the address."""
+    return Response(HOME_PAGE, mimetype="text/html")
+
+
 def init_app(app: Flask) -> Api:
     """One Api (and so one OpenAPI document) per app; app.py registers the blueprints on it."""
     app.url_map.converters["int"] = IdConverter
+    app.add_url_rule("/", "home", home)
     app.config.setdefault("API_TITLE", "Linli")
     app.config.setdefault("API_VERSION", "1.0")
     app.config.setdefault("OPENAPI_VERSION", "3.0.3")

@@ -52,3 +52,12 @@ def test_only_the_pages_own_swagger_ui_files_are_served(client):
     other_version = base.rsplit("/", 1)[0] + "/0.0.1"
     assert client.get(f"{other_version}/swagger-ui.css").status_code == 404
     assert set(SWAGGER_UI_FILES) == {a.rsplit("/", 1)[-1] for a in page_assets}
+
+
+def test_the_root_is_a_page_linking_the_docs_the_document_and_the_probes(client):
+    page = client.get("/")
+    assert page.status_code == 200 and page.content_type == "text/html; charset=utf-8"
+    links = _references(page.get_data(as_text=True))
+    assert {"/api/docs", "/api/openapi.json", "/healthz", "/readyz"} <= set(links)
+    for link in links:
+        assert client.get(link).status_code == 200, link
