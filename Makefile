@@ -6,6 +6,7 @@ RUNTIME := $(VENV)/.runtime-installed
 DEV := $(VENV)/.dev-installed
 CATALOGS := $(patsubst %.po,%.mo,$(wildcard translations/*/LC_MESSAGES/messages.po))
 FLASK := $(BIN)/flask --app app
+PORT ?= 5000
 
 .PHONY: run test lint bench worker migrate seed translations extract-messages clean
 
@@ -33,12 +34,13 @@ extract-messages: $(RUNTIME)
 migrate: $(RUNTIME)
 	$(BIN)/alembic upgrade head
 
-seed: migrate
+# The compiled catalogues first: the demo is seeded, and then served, in the reader's language.
+seed: translations migrate
 	$(FLASK) seed-demo
 
-# The embedded default: SQLite under instance/, jobs in-process, on http://127.0.0.1:5000
+# The embedded default: SQLite under instance/, jobs in-process, on http://127.0.0.1:$(PORT) (5000)
 run: $(RUNTIME) translations seed
-	$(FLASK) serve --host 127.0.0.1 --port 5000
+	$(FLASK) serve --host 127.0.0.1 --port $(PORT)
 
 worker: $(RUNTIME) translations
 	$(FLASK) worker
