@@ -114,7 +114,9 @@ def _domain_error(error: DomainError) -> Response:
     # The spec: 404 for what does not exist, 403 for the api_key, 400 for anything else (429 kept).
     status = error.status if error.status in (400, 403, 404, 429) else 400
     descriptions = _flatten(error.errors) if error.errors else []
-    return _errors(status, descriptions or [str(error.detail or error.title)])
+    response = _errors(status, descriptions or [str(error.detail or error.title)])
+    response.headers.update(error.headers)  # Retry-After on a 429
+    return response
 
 
 @blp.errorhandler(HTTPException)

@@ -2,6 +2,7 @@
 filer's daily limit counted, the request assigned by the category's rule, and staff told."""
 from __future__ import annotations
 
+import math
 import re
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -30,7 +31,7 @@ from core.errors import InvalidInput, NotFound
 from core.i18n import lazy_gettext as _l
 from core.models import utcnow
 from core.policy import allows, require
-from core.timeutil import local_date
+from core.timeutil import local_date, local_day_bounds
 
 
 def _invalid(field: str, message: Any) -> InvalidInput:
@@ -92,21 +93,25 @@ def _answer(spec: dict[str, Any], value: Any) -> Any:
 
 
 def _take_quota(session: Session, community: Community, filer: str, limit: int, now: datetime) -> None:
-    """Counts one filing for `filer` today (the community's day); refuses past `limit`.
+    """Counts one filing for `filer` today (the community's day); refuses past `limit`, with the
+    seconds until the community's midnight as Retry-After.
 
     One conditional upsert: simultaneous filings queue on the row and at most `limit` get through.
     """
     table = DailyFilingCount.__table__
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    today = local_date(now, community.timezone)
     statement = (
         insert(table)
-        .values(community_id=community.id, filer=filer, day=local_date(now, community.timezone), count=1)
+        .values(community_id=community.id, filer=filer, day=today, count=1)
         .on_conflict_do_update(index_elements=["community_id", "filer", "day"],
                                set_={"count": table.c.count + 1}, where=table.c.count < limit)
         .returning(table.c.count)
     )
     if session.execute(statement).first() is None:
-        raise DailyLimitReached()
+        tomorrow = local_day_bounds(today, community.timezone)[1]
+        retry_after = max(1, math.ceil((tomorrow - now).total_seconds()))
+        raise DailyLimitReached(headers={"Retry-After": str(retry_after)}, retry_after=retry_after)
 
 
 def _auto_assignee(session: Session, category: RequestCategory) -> int | None:

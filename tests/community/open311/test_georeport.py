@@ -249,6 +249,15 @@ def test_a_key_s_daily_limit_holds(client, city):
     assert [_post(client, "/requests.json", address_string="x").status_code for _ in range(3)] == [200, 200, 429]
 
 
+def test_a_key_past_its_daily_limit_is_told_when_to_retry(client, city):
+    client.patch(f"/api/communities/{city['community'].id}/service-request-settings",
+                 json={"daily_limit_per_open311_key": 1}, headers=bearer(city["manager"].id))
+    _post(client, "/requests.json", address_string="x")
+    refused = _post(client, "/requests.json", address_string="x")
+    assert refused.status_code == 429
+    assert 1 <= int(refused.headers["Retry-After"]) <= 25 * 3600  # until the community's midnight
+
+
 def test_requests_are_public_without_anyone_s_personal_data(client, city):
     root = _xml(client.get(f"{BASE}/requests.xml?jurisdiction_id=garden"))
     assert root.tag == "service_requests"

@@ -33,6 +33,7 @@ def test_a_resident_files_at_most_the_daily_limit(client):
         assert client.post(url, json=_body(category), headers=bearer(resident.id)).status_code == 201
     refused = client.post(url, json=_body(category), headers=bearer(resident.id))
     assert refused.status_code == 429 and refused.json["code"] == "daily_request_limit_reached"
+    assert 1 <= int(refused.headers["Retry-After"]) == refused.json["retry_after"] <= 25 * 3600
     assert client.post(url, json=_body(category), headers=bearer(other.id)).status_code == 201
 
 
@@ -75,3 +76,24 @@ def test_simultaneous_filings_never_pass_the_daily_limit(app, committed):
         statuses = sorted(pool.map(post, range(16)))
     assert statuses == [201] * 5 + [429] * 11, statuses
     assert _count(app, community.id) == 5
+
+
+def test_a_refused_filing_is_told_to_retry_at_the_community_s_midnight(app, connection):
+    community = CommunityFactory(timezone="Asia/Shanghai")
+    category = CategoryFactory(community=community)
+    resident = resident_of(community)
+    current_session().add(RequestSettings(community_id=community.id, daily_limit_per_resident=1,
+                                          daily_limit_per_open311_key=10, reopen_window_hours=72,
+                                          duplicate_radius_m=50))
+    current_session().commit()
+    actor = Actor(user_id=resident.id, memberships=(Membership(community.id, "resident"),))
+    location = {"kind": "common_area", "place": "电梯"}
+    with app.app_context():
+        # 17:00 UTC is 01:00 in Shanghai: the next local midnight is 23 hours away.
+        moment = datetime(2026, 3, 1, 17, 0, tzinfo=UTC)
+        filing.file_request(db.session, actor, community.id, category_id=category.id, description="x",
+                             location=location, now=moment)
+        with pytest.raises(DailyLimitReached) as refused:
+            filing.file_request(db.session, actor, community.id, category_id=category.id, description="x",
+                                 location=location, now=moment)
+    assert refused.value.headers == {"Retry-After": str(23 * 3600)}
