@@ -1,15 +1,22 @@
-"""Language of human-readable text: Simplified Chinese by default, English on request."""
+"""Language of human-readable text: Simplified Chinese by default, English on request.
+
+A response whose text was chosen by the request's Accept-Language says so: `Content-Language`,
+and `Vary: Accept-Language` for caches. Responses that translate nothing carry neither.
+"""
 from __future__ import annotations
 
 import re
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, has_request_context, request
+from flask import Flask, Response, g, has_request_context, request
 from flask_babel import Babel, gettext, lazy_gettext, ngettext
 
 SUPPORTED_LOCALES = ("zh", "en")
 DEFAULT_LOCALE = "zh"
+# The catalogue's Chinese is Simplified; Content-Language names the script.
+CONTENT_LANGUAGES = {"zh": "zh-Hans", "en": "en"}
+_CHOSEN = "linli_locale"
 
 babel = Babel()
 
@@ -17,9 +24,22 @@ __all__ = ["babel", "field_messages", "gettext", "init_app", "lazy_gettext", "ng
 
 
 def select_locale() -> str:
+    """The reader's language; every translation asks here (through Babel), which is how a
+    response knows that its text depends on Accept-Language."""
     if not has_request_context():
         return DEFAULT_LOCALE
-    return request.accept_languages.best_match(SUPPORTED_LOCALES) or DEFAULT_LOCALE
+    locale = request.accept_languages.best_match(SUPPORTED_LOCALES) or DEFAULT_LOCALE
+    setattr(g, _CHOSEN, locale)
+    return locale
+
+
+def _say_which_language(response: Response) -> Response:
+    # One attribute read on every response; two headers on those that were translated.
+    locale = g.get(_CHOSEN)
+    if locale is not None:
+        response.headers["Content-Language"] = CONTENT_LANGUAGES[locale]
+        response.vary.add("Accept-Language")
+    return response
 
 
 def init_app(app: Flask) -> None:
@@ -27,6 +47,7 @@ def init_app(app: Flask) -> None:
     app.config["BABEL_DEFAULT_LOCALE"] = DEFAULT_LOCALE
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(translations)
     babel.init_app(app, locale_selector=select_locale, default_timezone="UTC")
+    app.after_request(_say_which_language)
 
 
 def N_(msgid: str) -> str:
