@@ -134,6 +134,7 @@ def idempotent(view):
         session.commit()
         return response
 
+    wrapper._apidoc = {**getattr(view, "_apidoc", {}), "idempotent": True}  # core.web documents the header
     return wrapper
 
 

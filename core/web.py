@@ -58,6 +58,46 @@ class ProblemSchema(ma.Schema):
         unknown = ma.INCLUDE
 
 
+# The headers the API reads and sends, as OpenAPI components, so generated clients can send and
+# read them. Every operation reads Accept-Language and X-Request-ID; Idempotency-Key only those
+# wrapped by core.idempotency's @idempotent (it marks them "idempotent" in their _apidoc).
+HEADER_PARAMETERS: dict[str, dict[str, Any]] = {
+    "ACCEPT_LANGUAGE": {
+        "name": "Accept-Language",
+        "description": "The language of problem titles and messages: `zh` (Simplified Chinese, the default) "
+                       "or `en`. A response whose text was translated says which in `Content-Language`.",
+        "schema": {"type": "string", "example": "zh"},
+    },
+    "X_REQUEST_ID": {
+        "name": "X-Request-ID",
+        "description": "Your id for this request, echoed in the response and written to the logs; "
+                       "one is generated when it is absent or not of this form.",
+        "schema": {"type": "string", "pattern": "^[A-Za-z0-9._:-]{1,128}$"},
+    },
+    "IDEMPOTENCY_KEY": {
+        "name": "Idempotency-Key",
+        "description": "Makes retrying safe: a retry with the same key and body gets the first response "
+                       "again (`Idempotent-Replayed: true`) instead of doing the work twice; the same key "
+                       "with another body is 422, and a retry while the first still runs is 409. Keys are "
+                       "per user, 1 to 255 printable characters (a UUID is fine), kept for 24 hours.",
+        "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+    },
+}
+RESPONSE_HEADERS: dict[str, dict[str, Any]] = {
+    "X_REQUEST_ID": {"description": "The request's id: the one sent, or one generated.",
+                     "schema": {"type": "string"}},
+    "CONTENT_LANGUAGE": {"description": "The language of the response's text (it varies with Accept-Language).",
+                         "schema": {"type": "string", "enum": ["zh-Hans", "en"]}},
+    "RETRY_AFTER": {"description": "Seconds until a retry can succeed, where waiting helps (a limit per time).",
+                    "schema": {"type": "integer", "minimum": 1}},
+    "IDEMPOTENT_REPLAYED": {"description": "`true`: the stored response of an earlier request with this "
+                                           "Idempotency-Key, not a second execution.",
+                            "schema": {"type": "string", "enum": ["true"]}},
+}
+# What @idempotent itself may answer, documented on each operation it wraps.
+_IDEMPOTENCY_ERRORS = (400, 409, 422)
+
+
 class Api(flask_smorest.Api):
     ERROR_SCHEMA = ProblemSchema
 
@@ -65,22 +105,36 @@ class Api(flask_smorest.Api):
         return render_http_exception(error)
 
     def _register_responses(self):
-        # Same as flask-smorest's, but errors are documented as application/problem+json.
+        # Same as flask-smorest's, but errors are documented as application/problem+json, with the
+        # headers every error carries (their text is translated), and Retry-After on 429.
+        for name, parameter in HEADER_PARAMETERS.items():
+            self.spec.components.parameter(name, "header", parameter)
+        for name, header in RESPONSE_HEADERS.items():
+            self.spec.components.header(name, header)
+        error_headers = {"X-Request-ID": "X_REQUEST_ID", "Content-Language": "CONTENT_LANGUAGE"}
         for status in http.HTTPStatus:
-            response: dict[str, Any] = {"description": status.phrase}
+            response: dict[str, Any] = {"description": status.phrase, "headers": dict(error_headers)}
             if not (100 <= status < 200) and status not in (204, 304):
                 response["schema"] = self.ERROR_SCHEMA
+            if status == http.HTTPStatus.TOO_MANY_REQUESTS:
+                response["headers"]["Retry-After"] = "RETRY_AFTER"
             prepare_response(response, self.spec, PROBLEM_CONTENT_TYPE)
             self.spec.components.response(status.name, response, lazy=True)
-        response = {"description": "Error (problem details)", "schema": self.ERROR_SCHEMA}
+        response = {"description": "Error (problem details)", "schema": self.ERROR_SCHEMA,
+                    "headers": dict(error_headers)}
         prepare_response(response, self.spec, PROBLEM_CONTENT_TYPE)
         self.spec.components.response(self.DEFAULT_ERROR_RESPONSE_NAME, response, lazy=True)
 
 
 class Blueprint(flask_smorest.Blueprint):
-    """Adds `errors(...)` to document a view's error responses and `public` for no auth."""
+    """Adds `errors(...)` to document a view's error responses and `public` for no auth, and
+    documents the headers each operation reads and sends."""
 
     ARGUMENTS_PARSER = ArgumentsParser()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._prepare_doc_cbks.append(self._prepare_header_doc)
 
     def errors(self, *statuses: int):
         def decorator(func):
@@ -93,6 +147,29 @@ class Blueprint(flask_smorest.Blueprint):
     def public(self, func):
         """Marks a view that needs no bearer token (documented as such)."""
         return self.doc(security=[])(func)
+
+    @staticmethod
+    def _prepare_header_doc(doc: dict[str, Any], doc_info: dict[str, Any], **_kwargs) -> dict[str, Any]:
+        # Runs after flask-smorest's own callbacks: responses are in place, by status code.
+        # Strings are component names (apispec turns them into $refs).
+        idempotent = doc_info.get("idempotent", False)
+        ours = ["ACCEPT_LANGUAGE", "X_REQUEST_ID", *(["IDEMPOTENCY_KEY"] if idempotent else [])]
+        # A view's own @blp.doc(parameters=...) replaces the list (flask-smorest merges lists so): add to it.
+        manual = doc_info.get("manual_doc", {})
+        (manual if "parameters" in manual else doc).setdefault("parameters", []).extend(ours)
+        responses = doc.setdefault("responses", {})
+        # A view's own @blp.doc(responses=...) may stand in for one of them ("200" for 200): both get headers.
+        for status, response in [*responses.items(), *manual.get("responses", {}).items()]:
+            if isinstance(response, dict):  # the operation's own (errors are shared components)
+                headers = response.setdefault("headers", {})
+                headers["X-Request-ID"] = "X_REQUEST_ID"
+                if idempotent and str(status).startswith("2"):
+                    headers["Idempotent-Replayed"] = "IDEMPOTENT_REPLAYED"
+        if idempotent:
+            for status in _IDEMPOTENCY_ERRORS:
+                if status not in responses and str(status) not in responses:
+                    responses[status] = http.HTTPStatus(status).name
+        return doc
 
 
 # Swagger UI's files, as the pinned flask-swagger-ui wheel ships them: byte for byte those of the
