@@ -36,7 +36,7 @@ from community.seed import seed_demo as seed_community
 from community.visitors import api as visitors_api
 from community.visitors import jobs as visitors_jobs
 from community.visitors import seed as visitors_seed
-from core import auth, edge, errors, i18n, observability, proxy, ratelimit
+from core import auth, edge, errors, i18n, metrics, observability, proxy, ratelimit
 from core import web as core_web
 from core.cli import register_seeders, seed_demo_command, serve_command, worker_command
 from core.config import load_settings
@@ -77,6 +77,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     ratelimit.init_app(app, settings.REDIS_URL)
     auth.init_app(app, load_actor=lambda user_id: community_queries.load_actor(db.session, user_id))
     observability.init_app(app)
+    metrics.init_app(app, settings.PROMETHEUS_MULTIPROC_DIR)
     edge.init_app(app)
 
     api = core_web.init_app(app)

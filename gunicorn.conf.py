@@ -4,6 +4,7 @@ Every value can be changed from the environment; trust in forwarded headers foll
 own TRUSTED_PROXY_COUNT, so gunicorn and the app agree on who the client is.
 """
 import os
+from pathlib import Path
 
 from gunicorn import glogging
 from pythonjsonlogger.json import JsonFormatter
@@ -71,3 +72,22 @@ class JsonAccessLogger(glogging.Logger):
 
 
 logger_class = JsonAccessLogger
+
+
+# /metrics under several workers: with PROMETHEUS_MULTIPROC_DIR set, each worker writes its counts to
+# files there and a scrape adds them up (core/metrics.py). Files left by an earlier run would be
+# counted again, so the directory starts empty; a dead worker's live gauges are dropped.
+def on_starting(server):
+    directory = settings.PROMETHEUS_MULTIPROC_DIR
+    if directory:
+        for leftover in Path(directory).glob("*.db"):
+            leftover.unlink()
+    elif workers > 1:
+        server.log.warning("PROMETHEUS_MULTIPROC_DIR is not set: each scrape of /metrics sees one worker's counts")
+
+
+def child_exit(server, worker):
+    if settings.PROMETHEUS_MULTIPROC_DIR:
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid, settings.PROMETHEUS_MULTIPROC_DIR)

@@ -57,6 +57,11 @@ class Settings(BaseSettings):
     PAYOUT_MINIMUM: int = Field(default=1_000, ge=1)  # fen: smaller balances wait for the next payout
     PAYOUT_ONBOARDING_RETURN_URL: str = "http://127.0.0.1:5000/api/docs"  # where Stripe's onboarding returns
     INSTANCE_PATH: str | None = None
+    # Observability. /metrics: with METRICS_TOKEN, for whoever sends it as a bearer token; without,
+    # for direct loopback connections in development and for nobody in production. Under gunicorn,
+    # PROMETHEUS_MULTIPROC_DIR (an empty directory, gunicorn's environment only) adds up the workers.
+    METRICS_TOKEN: str | None = Field(default=None, min_length=32)
+    PROMETHEUS_MULTIPROC_DIR: str | None = None
 
     @field_validator("DATABASE_URL")
     @classmethod
@@ -77,6 +82,18 @@ class Settings(BaseSettings):
             return None
         if not value.startswith(("redis://", "rediss://", "unix://")):
             raise ValueError("must be a redis:// URL")
+        return value
+
+    @field_validator("METRICS_TOKEN", "PROMETHEUS_MULTIPROC_DIR", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: str | None) -> str | None:
+        return value or None
+
+    @field_validator("PROMETHEUS_MULTIPROC_DIR")
+    @classmethod
+    def _multiprocess_directory(cls, value: str | None) -> str | None:
+        if value is not None and not Path(value).is_dir():
+            raise ValueError("must be an existing directory")
         return value
 
     @field_validator("DEFAULT_TIMEZONE")

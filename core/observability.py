@@ -1,4 +1,4 @@
-"""Structured JSON logs with a request id, and the /healthz and /readyz probes."""
+"""Structured JSON logs with a request id, per-request metrics, Sentry, and the /healthz and /readyz probes."""
 from __future__ import annotations
 
 import logging
@@ -11,6 +11,7 @@ from flask import Blueprint, Flask, g, has_request_context, jsonify, request
 from pythonjsonlogger.json import JsonFormatter
 from sqlalchemy import text
 
+from core import metrics
 from core.db import db
 from core.jobs import jobs
 
@@ -80,14 +81,18 @@ def init_app(app: Flask) -> None:
     def _finish(response):
         response.headers["X-Request-ID"] = g.get("request_id", "")
         started = g.get("request_started")
+        seconds = time.perf_counter() - started if started else None
         access_log.info(
             "request",
             extra={
                 "method": request.method,
                 "path": request.path,
                 "status": response.status_code,
-                "duration_ms": round((time.perf_counter() - started) * 1000, 2) if started else None,
+                "duration_ms": round(seconds * 1000, 2) if seconds is not None else None,
                 "user_id": getattr(g.get("_actor"), "user_id", None),
             },
         )
+        if seconds is not None:
+            rule = request.url_rule
+            metrics.record_request(request.method, rule.rule if rule else None, response.status_code, seconds)
         return response

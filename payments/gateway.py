@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from flask import Flask, current_app
 
+from core.metrics import timed_call
 from payments.errors import PaymentProviderError, PaymentsNotConfigured
 
 if TYPE_CHECKING:  # the SDK itself is imported where it is used: with aiohttp and requests it costs a
@@ -130,7 +131,8 @@ class StripeGateway:
         import stripe
 
         try:
-            return func(*args, **kwargs).to_dict()
+            with timed_call("stripe", what):  # /metrics: latency by operation, errors by class
+                return func(*args, **kwargs).to_dict()
         except stripe.StripeError as exc:
             log.warning("stripe %s failed: %s", what, exc.user_message or exc)
             error = PaymentProviderError(exc.user_message or None, stripe_code=exc.code)

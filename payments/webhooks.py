@@ -9,6 +9,7 @@ from flask import current_app
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from core.metrics import observe_webhook_lag
 from core.models import utcnow
 from payments import ledger, refunds
 from payments.errors import InvalidWebhook
@@ -83,6 +84,7 @@ def receive_stripe_event(session: Session, payload: bytes, signature: str | None
     if not (isinstance(event_id, str) and 0 < len(event_id) <= 255 and isinstance(kind, str)
             and len(kind) <= 100 and isinstance(obj, dict)):
         raise InvalidWebhook("the event has no id, type or data.object")
+    observe_webhook_lag("stripe", event.get("created"))  # /metrics: how late Stripe's deliveries arrive
     claimed = session.scalar(
         ledger.dialect_insert(session, StripeEvent)
         .values(id=event_id, type=kind, outcome="received", received_at=utcnow())

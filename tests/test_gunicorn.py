@@ -41,12 +41,16 @@ def test_workers_follow_the_cores_with_a_cap_unless_set(monkeypatch):
 @pytest.fixture
 def gunicorn(sqlite_url, tmp_path):
     """gunicorn -c gunicorn.conf.py on loopback, on the migrated SQLite file, trusting one proxy."""
+    yield from _gunicorn(sqlite_url, tmp_path)
+
+
+def _gunicorn(sqlite_url, tmp_path, **settings):
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     env = {**os.environ, "DATABASE_URL": sqlite_url, "TRUSTED_PROXY_COUNT": "1", "WEB_CONCURRENCY": "1",
            "GUNICORN_BIND": f"127.0.0.1:{port}", "LOG_LEVEL": "WARNING", "INSTANCE_PATH": str(tmp_path),
-           "ARGON2_TIME_COST": "1", "ARGON2_MEMORY_KIB": "1024"}
+           "ARGON2_TIME_COST": "1", "ARGON2_MEMORY_KIB": "1024", **settings}
     env.pop("REDIS_URL", None)
     log = tmp_path / "stdout.log"
     with open(log, "wb") as out:
@@ -87,3 +91,45 @@ def test_behind_gunicorn_each_client_is_limited_by_its_own_address_and_logged_in
     assert {line["remote_addr"] for line in logins} == {f"198.51.100.{i + 1}" for i in range(25)} | {"203.0.113.9"}
     assert {line["status"] for line in logins} == {401, 429}
     assert all(line["method"] == "POST" and line["request_id"] and line["duration_ms"] >= 0 for line in logins)
+
+
+@pytest.fixture
+def metrics_dir(tmp_path):
+    directory = tmp_path / "prometheus"
+    directory.mkdir()
+    (directory / "counter_1.db").write_bytes(b"left by an earlier run")
+    return directory
+
+
+@pytest.fixture
+def recycling_gunicorn(sqlite_url, tmp_path, metrics_dir):
+    """One worker, replaced after every 4 requests, counting into PROMETHEUS_MULTIPROC_DIR."""
+    yield from _gunicorn(sqlite_url, tmp_path, PROMETHEUS_MULTIPROC_DIR=str(metrics_dir),
+                         GUNICORN_MAX_REQUESTS="4")
+
+
+def _healthz_count(base) -> float:
+    text = http.get(f"{base}/metrics", timeout=10).text
+    line = next(line for line in text.splitlines()
+                if line.startswith("linli_http_requests_total{") and 'route="/healthz"' in line)
+    return float(line.rsplit(" ", 1)[1])
+
+
+def test_behind_gunicorn_metrics_add_up_every_worker_even_those_gone(recycling_gunicorn, metrics_dir):
+    base, _log = recycling_gunicorn
+    assert not (metrics_dir / "counter_1.db").exists()  # emptied at start: nothing counted twice
+    assert [http.get(f"{base}/healthz", timeout=30).status_code for _ in range(10)] == [200] * 10
+    # 11 with the fixture's own wait for /healthz; the workers that served the first 4 and the next
+    # 4 are gone, their counts are not.
+    assert _healthz_count(base) == 11
+    assert len({path.name.rsplit("_", 1)[1] for path in metrics_dir.glob("*.db")}) >= 3  # one set a pid
+
+
+def test_a_dead_worker_s_live_gauges_are_dropped(monkeypatch, tmp_path):
+    live = tmp_path / "gauge_livesum_4242.db"
+    live.write_bytes(b"")
+    kept = tmp_path / "counter_4242.db"
+    kept.write_bytes(b"")
+    conf = _settings(monkeypatch, PROMETHEUS_MULTIPROC_DIR=str(tmp_path))
+    conf["child_exit"](None, type("Worker", (), {"pid": 4242})())
+    assert not live.exists() and kept.exists()  # counters stay: they must never go down

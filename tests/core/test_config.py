@@ -28,6 +28,8 @@ def test_defaults_run_on_a_bare_machine(tmp_path, monkeypatch):
         ("DB_MAX_OVERFLOW", "-1"),
         ("TRUSTED_PROXY_COUNT", "-1"),
         ("REFRESH_TOKEN_REUSE_SECONDS", "-1"),
+        ("METRICS_TOKEN", "short"),
+        ("PROMETHEUS_MULTIPROC_DIR", "/no/such/directory"),
     ],
 )
 def test_a_wrong_value_fails_at_start_naming_the_variable(monkeypatch, variable, value):
