@@ -67,6 +67,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config["SQLALCHEMY_URL"] = settings.database_url(app.instance_path)
 
     observability.configure_logging(settings.LOG_LEVEL)
+    observability.init_error_reporting(app, settings)
     proxy.init_app(app, settings.TRUSTED_PROXY_COUNT)
     i18n.init_app(app)
     errors.init_app(app)

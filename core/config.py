@@ -62,6 +62,11 @@ class Settings(BaseSettings):
     # PROMETHEUS_MULTIPROC_DIR (an empty directory, gunicorn's environment only) adds up the workers.
     METRICS_TOKEN: str | None = Field(default=None, min_length=32)
     PROMETHEUS_MULTIPROC_DIR: str | None = None
+    # Unhandled errors go to Sentry when SENTRY_DSN is set, without residents' personal data.
+    SENTRY_DSN: str | None = None
+    SENTRY_ENVIRONMENT: str | None = None  # default: LINLI_ENV
+    SENTRY_RELEASE: str | None = None
+    SENTRY_TRACES_SAMPLE_RATE: float = Field(default=0.0, ge=0.0, le=1.0)
 
     @field_validator("DATABASE_URL")
     @classmethod
@@ -84,7 +89,7 @@ class Settings(BaseSettings):
             raise ValueError("must be a redis:// URL")
         return value
 
-    @field_validator("METRICS_TOKEN", "PROMETHEUS_MULTIPROC_DIR", mode="before")
+    @field_validator("METRICS_TOKEN", "PROMETHEUS_MULTIPROC_DIR", "SENTRY_DSN", mode="before")
     @classmethod
     def _empty_is_unset(cls, value: str | None) -> str | None:
         return value or None
@@ -94,6 +99,13 @@ class Settings(BaseSettings):
     def _multiprocess_directory(cls, value: str | None) -> str | None:
         if value is not None and not Path(value).is_dir():
             raise ValueError("must be an existing directory")
+        return value
+
+    @field_validator("SENTRY_DSN")
+    @classmethod
+    def _sentry_dsn(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("https://", "http://")):
+            raise ValueError("must be a Sentry DSN (https://key@host/project)")
         return value
 
     @field_validator("DEFAULT_TIMEZONE")

@@ -6,12 +6,14 @@ import re
 import sys
 import time
 import uuid
+from typing import Any
 
 from flask import Blueprint, Flask, g, has_request_context, jsonify, request
 from pythonjsonlogger.json import JsonFormatter
 from sqlalchemy import text
 
 from core import metrics
+from core.config import Settings
 from core.db import db
 from core.jobs import jobs
 
@@ -37,6 +39,69 @@ def configure_logging(level: str) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+
+
+# What Sentry may collect (sentry-sdk's data_collection, which supersedes send_default_pii and is
+# stricter than send_default_pii=False): residents' personal data must not leave. No user, cookies,
+# bodies, query strings, SQL parameters, job arguments or frames' variables; only the headers below.
+SENTRY_DATA_COLLECTION: dict[str, Any] = {
+    "user_info": False,
+    "cookies": {"mode": "off"},
+    "http_headers": {"request": {"mode": "allowlist",
+                                 "terms": ["user-agent", "content-type", "content-length", "accept-language",
+                                           "x-request-id", "host"]}},
+    "http_bodies": [],
+    "url_query_params": {"mode": "off"},
+    "database_query_data": False,
+    "queues": False,
+    "stack_frame_variables": False,
+    "gen_ai": {"inputs": False, "outputs": False},
+    "graphql": {"document": False, "variables": False},
+}
+_BREADCRUMB_PERSONAL = ("user_id", "remote_addr")
+
+
+def _without_personal_data(crumb: dict[str, Any], _hint: dict[str, Any]) -> dict[str, Any]:
+    # Log lines become breadcrumbs with their extra fields; the access log's name the user.
+    data = crumb.get("data")
+    if isinstance(data, dict):
+        for key in _BREADCRUMB_PERSONAL:
+            data.pop(key, None)
+    return crumb
+
+
+def _without_job_arguments(event: dict[str, Any], _hint: dict[str, Any]) -> dict[str, Any]:
+    # RQ's job description is the call with its arguments, and the RQ integration sends it always.
+    job = event.get("extra", {}).get("rq-job")
+    if isinstance(job, dict) and "description" in job:
+        job["description"] = job.get("func")
+    return event
+
+
+def init_error_reporting(app: Flask, settings: Settings) -> bool:
+    """Sends unhandled errors (requests, RQ jobs, and their SQL as breadcrumbs) to Sentry when
+    SENTRY_DSN is set. Without it nothing is imported or started."""
+    if not settings.SENTRY_DSN:
+        return False
+    import sentry_sdk
+    from sentry_sdk.integrations.flask import FlaskIntegration
+    from sentry_sdk.integrations.rq import RqIntegration
+    from sentry_sdk.integrations.sqlalchemy import SqlalchemyIntegration
+
+    sentry_sdk.init(
+        dsn=settings.SENTRY_DSN,
+        environment=settings.SENTRY_ENVIRONMENT or settings.LINLI_ENV,
+        release=settings.SENTRY_RELEASE,
+        integrations=[FlaskIntegration(), RqIntegration(), SqlalchemyIntegration()],
+        auto_enabling_integrations=False,  # only these three (and the SDK's defaults, logging among them)
+        data_collection=SENTRY_DATA_COLLECTION,
+        max_request_body_size="never",
+        before_breadcrumb=_without_personal_data,
+        before_send=_without_job_arguments,
+        traces_sample_rate=settings.SENTRY_TRACES_SAMPLE_RATE,
+    )
+    app.extensions["linli.sentry"] = True
+    return True
 
 
 health = Blueprint("health", __name__)

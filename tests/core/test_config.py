@@ -30,6 +30,8 @@ def test_defaults_run_on_a_bare_machine(tmp_path, monkeypatch):
         ("REFRESH_TOKEN_REUSE_SECONDS", "-1"),
         ("METRICS_TOKEN", "short"),
         ("PROMETHEUS_MULTIPROC_DIR", "/no/such/directory"),
+        ("SENTRY_DSN", "sentry.example.cn"),
+        ("SENTRY_TRACES_SAMPLE_RATE", "2"),
     ],
 )
 def test_a_wrong_value_fails_at_start_naming_the_variable(monkeypatch, variable, value):
