@@ -40,7 +40,7 @@ from core.cli import register_seeders, seed_demo_command, serve_command, worker_
 from core.config import load_settings
 from core.db import db
 from core.idempotency import purge_expired_idempotency_records
-from core.jobs import PeriodicJob, jobs
+from core.jobs import PeriodicJob, jobs, purge_finished_outbox_rows
 from identity.api import blp as identity_blp
 from payments import api as payments_api
 from payments import jobs as payments_jobs
@@ -48,6 +48,7 @@ from payments.cli import ledger_cli, use_localstripe_unless_configured
 
 SCHEDULE = [
     PeriodicJob("core.purge-idempotency-records", purge_expired_idempotency_records, interval=3600),
+    PeriodicJob("core.purge-job-outbox", purge_finished_outbox_rows, interval=3600),
     *requests_jobs.PERIODIC,
     *bookings_jobs.PERIODIC,
     *announcements_jobs.PERIODIC,

@@ -14,14 +14,14 @@ from core.jobs import QUEUES, Scheduler, jobs
 @click.command("worker")
 @click.option("--queues", "-q", multiple=True, default=QUEUES, show_default=True)
 @click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
-@click.option("--no-schedule", is_flag=True, help="Do not run the periodic-job scheduler here.")
+@click.option("--no-schedule", is_flag=True, help="Do not enqueue periodic jobs here (the outbox relay still runs).")
 @with_appcontext
 def worker_command(queues: tuple[str, ...], burst: bool, no_schedule: bool) -> None:
-    """Run an RQ worker (with RQ's scheduler for delayed jobs and Linli's periodic schedule)."""
+    """Run an RQ worker, with RQ's scheduler for retries, the outbox relay and Linli's periodic schedule."""
     if jobs.redis is None:
         raise click.ClickException("REDIS_URL is not set: without Redis, jobs run in-process.")
-    if not no_schedule:
-        Scheduler(current_app._get_current_object()).start_in_thread()
+    app = current_app._get_current_object()
+    Scheduler(app, periodic=not no_schedule).start_in_process()
     worker = Worker(list(queues), connection=jobs.redis)
     worker.work(with_scheduler=True, burst=burst)
 
