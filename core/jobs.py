@@ -90,6 +90,11 @@ class PeriodicJob:
     interval: int
     args: tuple = field(default_factory=tuple)
 
+    @property
+    def job_id(self) -> str:
+        """Its RQ job id: while one run is queued or running, the next tick enqueues no other."""
+        return "periodic-" + re.sub(r"[^A-Za-z0-9_-]", "_", self.id)
+
 
 class OutboxState(StrEnum):
     PENDING = "pending"  # committed, not (known to be) in RQ yet
@@ -201,9 +206,9 @@ class Jobs:
     """The app's job runner: RQ queues on Redis, or in-process when there is no Redis."""
 
     def init_app(self, app: Flask, redis_url: str | None, schedule: list[PeriodicJob]) -> None:
-        ids = [p.id for p in schedule]
-        if len(ids) != len(set(ids)):
-            raise RuntimeError("periodic job ids must be unique")
+        for ids in ([p.id for p in schedule], [p.job_id for p in schedule]):
+            if len(ids) != len(set(ids)):
+                raise RuntimeError("periodic job ids must be unique")
         # Timeouts: a blackholed Redis must cost a request seconds, not the OS's minutes. RQ's worker
         # raises the read timeout of its own connection above its blocking dequeue.
         redis = Redis.from_url(redis_url, socket_connect_timeout=2, socket_timeout=5) if redis_url else None
@@ -463,13 +468,17 @@ class Jobs:
     # -- the schedule ----------------------------------------------------------------------------
 
     def run_due(self, last_run: dict[str, float], now: float) -> list[str]:
-        """Enqueue every periodic job whose interval has passed since `last_run`."""
+        """Enqueue every periodic job whose interval has passed since `last_run`, unless its last run
+        is still queued or running; returns the ids enqueued. A tick Redis failed is tried again."""
         ran = []
         for periodic in self.schedule:
-            if now - last_run.get(periodic.id, 0) >= periodic.interval:
-                last_run[periodic.id] = now
-                self.enqueue(periodic.func, *periodic.args, job_id=None)
+            if now - last_run.get(periodic.id, 0) < periodic.interval:
+                continue
+            if self.enqueue(periodic.func, *periodic.args, job_id=periodic.job_id):
                 ran.append(periodic.id)
+            else:
+                log.info("periodic job %s: its last run is still queued or running", periodic.id)
+            last_run[periodic.id] = now
         return ran
 
 

@@ -4,6 +4,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
+from redis.exceptions import RedisError
 from sqlalchemy import select, update
 
 from app import SCHEDULE, create_app
@@ -11,7 +12,7 @@ from core.db import db
 from core.idempotency import IdempotencyRecord, purge_expired_idempotency_records
 from core.jobs import QUEUES, JobOutbox, OutboxState, jobs, purge_finished_outbox_rows
 from core.models import utcnow
-from tests.outage import RedisServer, outage_app
+from tests.outage import RedisServer, outage_app, unreachable_redis_url
 
 
 def _stale_record(session, key="old"):
@@ -66,12 +67,18 @@ def test_every_enqueue_sets_a_timeout_and_a_retry(app, connection):
         assert job.retries_left == 3
 
 
-def test_the_schedule_enqueues_each_due_job_once_per_interval(app, connection):
+def test_the_schedule_enqueues_each_due_job_once_per_interval_and_never_over_its_last_run(
+        app, connection, run_jobs):
     with app.app_context():
         last_run: dict[str, float] = {}
         assert jobs.run_due(last_run, now=1_000_000.0) == [p.id for p in SCHEDULE]
         assert jobs.run_due(last_run, now=1_000_001.0) == []
-        assert len(jobs.run_due(last_run, now=1_000_000.0 + 86_400)) == len(SCHEDULE)
+        # A day later every one is due again, but each is still queued: no second copy.
+        assert jobs.run_due(last_run, now=1_000_000.0 + 86_400) == []
+        assert sum(jobs.queue(name).count for name in QUEUES) == len(SCHEDULE)
+    run_jobs()
+    with app.app_context():
+        assert len(jobs.run_due(last_run, now=1_000_000.0 + 2 * 86_400)) == len(SCHEDULE)
 
 
 def test_schedule_ids_are_unique_and_every_job_has_options():
@@ -271,3 +278,11 @@ def test_jobs_that_share_a_name_run_one_at_a_time_in_commit_order(app, connectio
         assert jobs.relay() == 1
     run_jobs()
     assert [r.state for r in _rows(app)] == [OutboxState.DONE, OutboxState.DONE]
+
+
+def test_a_schedule_tick_that_found_redis_down_is_tried_again_at_the_next(database_url):
+    down = outage_app(database_url, unreachable_redis_url())
+    last_run: dict[str, float] = {}
+    with down.app_context(), pytest.raises(RedisError):
+        jobs.run_due(last_run, now=1_000_000.0)
+    assert last_run == {}  # not skipped for its whole interval (a day, for the settlement)

@@ -1,0 +1,87 @@
+"""Real `flask --app app worker` processes running a periodic job that overruns its interval.
+
+A job is caught mid-flight by a table lock the test holds: it has read what it needs and waits to
+write while its next interval comes.
+"""
+from __future__ import annotations
+
+import math
+from datetime import timedelta
+
+from rq.job import Job
+from sqlalchemy import create_engine, func, select, text
+
+from app import SCHEDULE
+from core.db import db
+from core.idempotency import IdempotencyRecord
+from core.jobs import jobs
+from core.models import utcnow
+from tests.outage import WorkerProcess, outage_app, wait_for
+
+
+def _job(app, job_id) -> Job:
+    with app.app_context():
+        return Job.fetch(job_id, connection=jobs.redis)
+
+
+class _TableLock:
+    """Holds a lock on a table that lets readers through and makes writers wait (on SQLite, the
+    database's write lock)."""
+
+    def __init__(self, backend, table: str) -> None:
+        self.engine = create_engine(backend.database_url)
+        self.backend = backend
+        self.table = table
+        self.connection = None
+
+    def __enter__(self):
+        self.connection = self.engine.connect()
+        if self.backend.name == "postgresql":
+            self.connection.execute(text(f"LOCK TABLE {self.table} IN EXCLUSIVE MODE"))
+        else:
+            self.connection.exec_driver_sql("BEGIN IMMEDIATE")
+        return self
+
+    def writers_waiting(self, statement: str) -> int:
+        """On PostgreSQL, how many `statement`s wait on the lock (those of killed workers wait on too)."""
+        with self.engine.connect() as other:
+            return other.scalar(text(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND wait_event_type = 'Lock' AND query ILIKE :statement"), {"statement": f"{statement}%"})
+
+    def __exit__(self, *exc):
+        self.connection.rollback()
+        self.connection.close()
+        self.engine.dispose()
+
+
+def test_a_periodic_job_that_overruns_its_interval_is_not_enqueued_again_while_it_runs(backend, redis_url, tmp_path):
+    app = outage_app(backend.database_url, redis_url)
+    purge = next(p for p in SCHEDULE if p.id == "core.purge-idempotency-records")
+    with app.app_context():
+        db.session.add(IdempotencyRecord(user_id=1, key="old", fingerprint="f" * 64, status_code=201,
+                                         created_at=utcnow() - timedelta(days=3)))
+        db.session.commit()
+    last_run = {p.id: math.inf for p in SCHEDULE if p.id != purge.id}  # only the purge comes due
+    start = 1_000_000.0
+    worker = WorkerProcess(tmp_path / "worker.log", database_url=backend.database_url, redis_url=redis_url,
+                           args=("--no-schedule", "--queues", "low")).start()
+    try:
+        with _TableLock(backend, "idempotency_records") as lock, app.app_context():
+            assert jobs.run_due(last_run, now=start) == [purge.id]
+            wait_for(lambda: _job(app, purge.job_id).get_status() == "started", timeout=30,
+                     what="the purge to start")
+            if backend.name == "postgresql":
+                wait_for(lambda: lock.writers_waiting("DELETE FROM idempotency_records"), timeout=30,
+                         what="the purge to wait on the lock")
+            for hours in (1, 2, 3):  # it overruns its hourly interval three times
+                assert jobs.run_due(last_run, now=start + hours * purge.interval) == []
+                assert jobs.queue("low").count == 0  # nothing stacked behind the running one
+        wait_for(lambda: _job(app, purge.job_id).get_status() == "finished", timeout=60,
+                 what="the purge to finish once the lock is gone")
+        with app.app_context():
+            assert db.session.scalar(select(func.count()).select_from(IdempotencyRecord)) == 0
+            # Its next interval after it finished runs it again.
+            assert jobs.run_due(last_run, now=start + 4 * purge.interval) == [purge.id]
+    finally:
+        worker.stop()
