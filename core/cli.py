@@ -4,11 +4,10 @@ from __future__ import annotations
 import click
 from flask import current_app
 from flask.cli import with_appcontext
-from rq import Worker
 from werkzeug.serving import run_simple
 
 from core.db import db
-from core.jobs import QUEUES, Scheduler, jobs
+from core.jobs import QUEUES, Scheduler, Worker, jobs
 
 
 @click.command("worker")
@@ -22,7 +21,8 @@ def worker_command(queues: tuple[str, ...], burst: bool, no_schedule: bool) -> N
         raise click.ClickException("REDIS_URL is not set: without Redis, jobs run in-process.")
     app = current_app._get_current_object()
     Scheduler(app, periodic=not no_schedule).start_in_process()
-    worker = Worker(list(queues), connection=jobs.redis)
+    worker = Worker(list(queues), connection=jobs.redis,
+                    job_monitoring_interval=app.config["JOB_HEARTBEAT_SECONDS"])
     worker.work(with_scheduler=True, burst=burst)
 
 

@@ -3,9 +3,9 @@
 A commit never depends on Redis. `enqueue_after_commit` writes a `job_outbox` row in the caller's
 transaction, so a job exists exactly when the change that asked for it does. Right after the commit
 the row is pushed to RQ under the row's own job id; if Redis is down it is left for the relay,
-which the worker's scheduler loop runs every few seconds: it pushes rows that were left, and
-re-drives rows pushed long ago whose job did not finish. A row is done once its job ran (at least
-once: jobs are safe to run twice).
+which the worker's scheduler loop runs every few seconds: it pushes rows that were left, re-drives
+rows pushed long ago whose job did not finish, and puts back the jobs of workers that died. A row
+is done once its job ran (at least once: jobs are safe to run twice).
 
 With no REDIS_URL (the embedded default of `make run`) the same rows are run in-process right
 after the commit, and the embedded server's scheduler thread runs what a crash left behind.
@@ -28,12 +28,14 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
+import rq
 from flask import Flask, current_app, has_app_context
 from redis import Redis
 from redis.exceptions import RedisError, WatchError
 from rq import Queue, Retry
 from rq.exceptions import DuplicateJobError, NoSuchJobError
 from rq.job import Job, JobStatus
+from rq.registry import StartedJobRegistry
 from sqlalchemy import JSON, CheckConstraint, Index, Integer, String, and_, delete, event, inspect, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -389,6 +391,12 @@ class Jobs:
         how many rows it handled. Safe to run in many processes at once (rows are claimed)."""
         if self.redis is None:
             return self._relay_in_process(limit)
+        try:
+            requeue_abandoned(self.redis)
+        except RedisError as exc:
+            self.health.failed()
+            log.error("Redis is unavailable (%s): the outbox waits", exc)
+            return 0
         handled = 0
         with db.sessionmaker() as session:
             now = utcnow()
@@ -505,6 +513,43 @@ def _alive(job: Job, status: JobStatus | None) -> bool:
     return status in (JobStatus.DEFERRED, JobStatus.CREATED)
 
 
+def requeue_abandoned(redis: Redis) -> None:
+    """Jobs whose worker died (an expired StartedJobRegistry entry: no heartbeat for three
+    intervals) go back to the front of their queue at once, one retry spent; those out of retries
+    are failed by RQ's own cleanup. Under RQ's maintenance lock, as its workers clean registries.
+
+    RQ's cleanup would schedule the retry instead, and the scheduler of a killed worker holds its
+    lock for a minute after it died: the retry would wait that long.
+    """
+    for name in QUEUES:
+        queue = Queue(name, connection=redis)
+        if not queue.acquire_maintenance_lock():
+            continue
+        try:
+            registry = StartedJobRegistry(queue=queue)
+            for entry in redis.zrangebyscore(registry.key, 0, time.time()):
+                _requeue_abandoned(queue, registry, entry)
+            registry.cleanup()
+        finally:
+            queue.release_maintenance_lock()
+
+
+def _requeue_abandoned(queue: Queue, registry: StartedJobRegistry, entry: bytes) -> None:
+    try:
+        job = Job.fetch(registry.parse_job_id(entry), connection=queue.connection)
+    except NoSuchJobError:
+        return  # RQ's cleanup drops the entry
+    if job.get_status(refresh=False) != JobStatus.STARTED or not job.retries_left:
+        return  # not abandoned after all, or out of retries: RQ's cleanup decides
+    job.retries_left -= 1
+    with queue.connection.pipeline() as pipe:
+        pipe.multi()
+        pipe.zrem(registry.key, entry)
+        queue.enqueue_job(job, pipeline=pipe, at_front=True)
+        pipe.execute()
+    log.warning("job %s was abandoned by its worker: requeued, %d retries left", job.id, job.retries_left)
+
+
 def _side_session(bind) -> Session:
     """A session of its own on the same database (the test harness binds one connection)."""
     return Session(bind=bind, join_transaction_mode="create_savepoint", expire_on_commit=False)
@@ -564,6 +609,25 @@ def _relay_committed(session: Session) -> None:
 def _forget_rolled_back(session: Session, previous_transaction) -> None:
     if previous_transaction.parent is None:  # the whole transaction, not a savepoint
         session.info.pop(_PENDING, None)
+
+
+class Worker(rq.Worker):
+    """RQ's forking worker, whose running jobs report every `job_monitoring_interval` seconds and
+    count as abandoned after three missed reports (RQ's default waits a minute more), so the relay
+    puts the job of a killed worker back in its queue within seconds."""
+
+    def get_heartbeat_ttl(self, job: Job, working_time: float = 0.0) -> int:
+        return max(3, 3 * int(self.job_monitoring_interval))
+
+    def clean_registries(self) -> None:
+        requeue_abandoned(self.connection)  # before RQ's own cleanup schedules their retries
+        super().clean_registries()
+
+    def main_work_horse(self, job: Job, queue: Queue) -> None:
+        # A forked process must not talk over pooled connections its parent may hold (SQLAlchemy's
+        # advice for forked processes): the horse opens its own.
+        db.engine.dispose(close=False)
+        super().main_work_horse(job, queue)
 
 
 class Scheduler:

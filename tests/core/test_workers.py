@@ -1,27 +1,62 @@
-"""Real `flask --app app worker` processes running a periodic job that overruns its interval.
+"""Real `flask --app app worker` processes: killed with SIGKILL mid-job, and running a periodic job
+that overruns its interval.
 
 A job is caught mid-flight by a table lock the test holds: it has read what it needs and waits to
-write while its next interval comes.
+write when the worker dies (or while its next interval comes).
 """
 from __future__ import annotations
 
 import math
+import time
 from datetime import timedelta
 
 from rq.job import Job
 from sqlalchemy import create_engine, func, select, text
 
 from app import SCHEDULE
+from community.notifications.models import Notification
 from core.db import db
 from core.idempotency import IdempotencyRecord
-from core.jobs import jobs
+from core.jobs import JobOutbox, OutboxState, jobs
 from core.models import utcnow
+from tests.conftest import bearer
+from tests.factories import CommunityFactory, current_session, resident_of, staff_of
 from tests.outage import WorkerProcess, outage_app, wait_for
+
+RESIDENTS = 150
+KILLS = 2
+HEARTBEAT_LAPSE = 3.5  # JOB_HEARTBEAT_SECONDS=1 in WorkerProcess: abandoned after three missed
+
+
+def _emergency(app, community, manager):
+    response = app.test_client().post(
+        f"/api/communities/{community.id}/announcements", headers=bearer(manager.id),
+        json={"title": "停水通知", "body": "今晚 22 点起紧急停水", "emergency": True})
+    assert response.status_code == 201, response.json
+
+
+def _row(app) -> JobOutbox:
+    with app.app_context():
+        (row,) = db.session.scalars(select(JobOutbox))
+        return row
+
+
+def _notifications(app) -> tuple[int, int]:
+    with app.app_context():
+        total, people = db.session.execute(
+            select(func.count(), func.count(Notification.user_id.distinct()))).one()
+        return total, people
 
 
 def _job(app, job_id) -> Job:
     with app.app_context():
         return Job.fetch(job_id, connection=jobs.redis)
+
+
+def _running(app, job_id, *, retries_left) -> bool:
+    """Started by a worker, after `3 - retries_left` abandoned runs were retried."""
+    job = _job(app, job_id)
+    return job.get_status() == "started" and job.retries_left == retries_left
 
 
 class _TableLock:
@@ -53,6 +88,46 @@ class _TableLock:
         self.connection.rollback()
         self.connection.close()
         self.engine.dispose()
+
+
+def test_an_emergency_delivery_survives_its_workers_being_killed_mid_job_twice(backend, redis_url, tmp_path):
+    community = CommunityFactory()
+    manager = staff_of(community)
+    for _ in range(RESIDENTS):
+        resident_of(community)
+    current_session().commit()
+    app = outage_app(backend.database_url, redis_url)
+
+    _emergency(app, community, manager)
+    row = _row(app)
+    assert row.state == OutboxState.RELAYED  # pushed to RQ right after the commit
+    with _TableLock(backend, "notifications") as lock:
+        for kill in range(KILLS):
+            worker = WorkerProcess(tmp_path / f"worker-{kill}.log", database_url=backend.database_url,
+                                   redis_url=redis_url, args=("--no-schedule",)).start()
+            try:
+                wait_for(lambda kill=kill: _running(app, row.job_id, retries_left=3 - kill), timeout=40,
+                         what=f"run {kill + 1} of the delivery to start")
+                if backend.name == "postgresql":
+                    wait_for(lambda kill=kill: lock.writers_waiting("INSERT INTO notifications") > kill,
+                             timeout=30, what=f"run {kill + 1} of the delivery to wait on the lock")
+                assert worker.horses(), "the job runs in a work horse"
+            finally:
+                worker.kill()
+            assert _job(app, row.job_id).get_status() == "started"  # nobody is left to say otherwise
+            # On SQLite the lock holds up every transaction, the next worker's relay too: let the
+            # killed job's heartbeat lapse first, so that relay's first tick finds it abandoned.
+            time.sleep(HEARTBEAT_LAPSE)
+    assert _notifications(app) == (0, 0)
+
+    survivor = WorkerProcess(tmp_path / "survivor.log", database_url=backend.database_url, redis_url=redis_url,
+                             args=("--no-schedule",)).start()
+    try:
+        wait_for(lambda: _row(app).state == OutboxState.DONE, timeout=60, every=0.5,
+                 what="the delivery to be done after the kill")
+    finally:
+        survivor.stop()
+    assert _notifications(app) == (RESIDENTS, RESIDENTS)  # every resident once, nobody twice
 
 
 def test_a_periodic_job_that_overruns_its_interval_is_not_enqueued_again_while_it_runs(backend, redis_url, tmp_path):
