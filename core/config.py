@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     JOB_HEARTBEAT_SECONDS: int = Field(default=10, ge=1, le=300)
     JOB_RELAY_INTERVAL_SECONDS: float = Field(default=5.0, gt=0, le=300)
     JOB_REDRIVE_MARGIN_SECONDS: int = Field(default=60, ge=0)
+    # With Redis unreachable, rate limits count in each process's memory ("local") or are not applied
+    # ("open"); either way it is logged as an error.
+    RATE_LIMITS_WHEN_REDIS_DOWN: Literal["local", "open"] = "local"
     ARGON2_TIME_COST: int = Field(default=3, ge=1, le=10)
     ARGON2_MEMORY_KIB: int = Field(default=65536, ge=1024)
     TESTING: bool = False

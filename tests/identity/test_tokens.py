@@ -1,4 +1,5 @@
-"""Registration, login, refresh rotation with reuse detection, logout, and login rate limits."""
+"""Registration, login, refresh rotation with reuse detection, logout, and login rate limits; with
+Redis unreachable too."""
 import jwt
 import pytest
 
@@ -7,6 +8,7 @@ from core.auth import _revoked, revoke_login
 from tests.conftest import SECRET, bearer
 from tests.factories import PASSWORD, UserFactory
 from tests.identity.test_refresh_reuse import _rotated_ago
+from tests.outage import outage_app, unreachable_redis_url
 
 
 def login(client, login_name, password=PASSWORD, **headers):
@@ -181,3 +183,26 @@ def test_without_redis_a_revoked_login_is_remembered_in_the_process(tmp_path):
     with app.app_context():
         revoke_login("login-1")
         assert _revoked("login-1") and not _revoked("login-2")
+
+
+def test_with_redis_down_logins_work_and_failed_ones_are_still_limited_in_the_process(backend, capsys):
+    app = outage_app(backend.database_url, unreachable_redis_url())
+    client = app.test_client()
+    user, other = UserFactory(), UserFactory()
+    assert login(client, user.email).status_code == 200
+    assert "Redis is unavailable: rate limits count in this process" in capsys.readouterr().out
+    for _ in range(5):
+        assert login(client, user.email, "wrong-password").status_code == 401
+    limited = login(client, user.email, "wrong-password")
+    assert limited.status_code == 429 and 1 <= int(limited.headers["Retry-After"]) <= 60
+    assert login(client, other.email).status_code == 200
+
+
+def test_with_redis_down_limits_can_be_configured_open(backend, capsys):
+    app = outage_app(backend.database_url, unreachable_redis_url(), RATE_LIMITS_WHEN_REDIS_DOWN="open")
+    client = app.test_client()
+    user = UserFactory()
+    statuses = [login(client, user.email, "wrong-password").status_code for _ in range(7)]
+    assert statuses == [401] * 7
+    assert "rate limits are not applied" in capsys.readouterr().out
+    assert login(client, user.email).status_code == 200
