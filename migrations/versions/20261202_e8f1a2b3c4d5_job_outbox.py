@@ -1,4 +1,5 @@
-"""The job outbox: jobs a committed change asked for, relayed to RQ (or run in-process) after it.
+"""The job outbox: jobs a committed change asked for, relayed to RQ (or run in-process) after it;
+and revoked logins, kept in the database so that a logout holds while Redis is down.
 
 Revision ID: e8f1a2b3c4d5
 Revises: a7c4e2f19b30
@@ -42,9 +43,17 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('job_outbox', schema=None) as batch_op:
         batch_op.create_index('ix_job_outbox_state_due_at', ['state', 'due_at'], unique=False)
+    op.create_table(
+        'revoked_logins',
+        sa.Column('login_id', sa.String(length=32), nullable=False),
+        sa.Column('revoked_at', WHEN, nullable=False),
+        sa.Column('expires_at', WHEN, nullable=False),
+        sa.PrimaryKeyConstraint('login_id', name=op.f('pk_revoked_logins')),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table('revoked_logins')
     with op.batch_alter_table('job_outbox', schema=None) as batch_op:
         batch_op.drop_index('ix_job_outbox_state_due_at')
     op.drop_table('job_outbox')
