@@ -323,15 +323,23 @@ class Jobs:
                     return Outcome.FINISHED
                 if keep_finished and status in (JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED):
                     return Outcome.FAILED
-                # Over, or stuck in a state no worker will take it from (it says queued but is in no
-                # queue: its worker died between taking it and starting it).
-                log.warning("replacing RQ job %s (status %s, in no queue or registry)", job_id, status)
+                if status not in (JobStatus.FINISHED, JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED):
+                    # Stuck where no worker will take it from: it says queued but is in no queue
+                    # (its worker died between taking and starting it), or started in no registry.
+                    log.warning("RQ job %s says %s but no worker has it: replaced", job_id, status)
                 pipe.multi()
                 existing.delete(pipeline=pipe)
                 pipe.execute()
                 return None
             except WatchError:
                 return None
+
+    def _still_in_rq(self, job_id: str) -> bool:
+        try:
+            existing = Job.fetch(job_id, connection=self.redis)
+        except NoSuchJobError:
+            return False
+        return existing.get_status(refresh=False) == JobStatus.FINISHED or _alive(existing, existing.get_status())
 
     def _push_row(self, row: JobOutbox | _Entry, row_id: int) -> Outcome:
         options = row.options if isinstance(row, _Entry) else _row_options(row)
@@ -418,7 +426,7 @@ class Jobs:
         return handled
 
     def _drive(self, row: JobOutbox, now: datetime) -> None:
-        if row.attempts >= MAX_RELAYS:
+        if row.attempts >= MAX_RELAYS and not self._still_in_rq(row.job_id):
             row.state, row.last_error = OutboxState.FAILED, f"relayed {row.attempts} times without finishing"
             log.error("outbox row %s (%s) given up on: %s", row.id, row.func, row.last_error)
             return
@@ -456,6 +464,11 @@ class Jobs:
         with _side_session(bind) as side:
             row = side.get(JobOutbox, row_id)
             if row is None or row.state in (OutboxState.DONE, OutboxState.FAILED) or row.due_at > utcnow():
+                return False
+            if row.attempts >= MAX_RELAYS:  # it was cut short that often: it may be what kills us
+                row.state, row.last_error = OutboxState.FAILED, f"started {row.attempts} times without finishing"
+                side.commit()
+                log.error("outbox row %s (%s) given up on: %s", row_id, row.func, row.last_error)
                 return False
             options = _row_options(row)
             now = utcnow()
@@ -670,6 +683,8 @@ class Scheduler:
                     try:
                         if self._holds_lock(jobs.redis, token):
                             jobs.run_due(self.last_run, time.time())
+                    except RedisError as exc:
+                        log.error("Redis is unavailable (%s): periodic jobs wait", exc)
                     except Exception:
                         log.exception("scheduler tick failed")
                 self.stopped.wait(self.tick)

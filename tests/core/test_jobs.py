@@ -286,3 +286,20 @@ def test_a_schedule_tick_that_found_redis_down_is_tried_again_at_the_next(databa
     with down.app_context(), pytest.raises(RedisError):
         jobs.run_due(last_run, now=1_000_000.0)
     assert last_run == {}  # not skipped for its whole interval (a day, for the settlement)
+
+
+def test_a_job_cut_short_again_and_again_is_given_up_on_not_run_forever(tmp_path):
+    from core.jobs import MAX_RELAYS
+    from tests.conftest import migrated_sqlite
+
+    app = create_app({"DATABASE_URL": migrated_sqlite(tmp_path), "LOG_LEVEL": "CRITICAL"})
+    with app.app_context():
+        _stale_record(db.session)
+        db.session.add(JobOutbox(func="core.idempotency:purge_expired_idempotency_records", args=[], queue="low",
+                                 job_id="outbox-poison", timeout=300, state=OutboxState.RELAYED,
+                                 attempts=MAX_RELAYS, due_at=utcnow() - timedelta(seconds=1), relayed_at=utcnow()))
+        db.session.commit()
+        assert jobs.relay() == 0
+    (row,) = _rows(app)
+    assert row.state == OutboxState.FAILED and "without finishing" in row.last_error
+    assert _keys(app) == {"old"}  # not run a sixth time
