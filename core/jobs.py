@@ -31,7 +31,7 @@ from typing import Any
 import rq
 from flask import Flask, current_app, has_app_context
 from redis import Redis
-from redis.exceptions import RedisError, WatchError
+from redis.exceptions import LockError, RedisError, WatchError
 from rq import Queue, Retry
 from rq.exceptions import DuplicateJobError, NoSuchJobError
 from rq.job import Job, JobStatus
@@ -52,6 +52,10 @@ _OWN_PREFIX = "outbox-"
 # A row pushed this many times without its job finishing is given up on (state failed).
 MAX_RELAYS = 5
 RELAY_BATCH = 200
+# A job whose worker died under it this often (it may be what kills them) is left to RQ: its
+# retries, then failed.
+ABANDONED_RUNS = 5
+_ABANDONED = "linli_abandoned"
 
 
 @dataclass(frozen=True)
@@ -528,23 +532,29 @@ def _alive(job: Job, status: JobStatus | None) -> bool:
 
 def requeue_abandoned(redis: Redis) -> None:
     """Jobs whose worker died (an expired StartedJobRegistry entry: no heartbeat for three
-    intervals) go back to the front of their queue at once, one retry spent; those out of retries
-    are failed by RQ's own cleanup. Under RQ's maintenance lock, as its workers clean registries.
+    intervals) go back to the front of their queue at once, up to ABANDONED_RUNS times without
+    spending their retries; after that RQ's own cleanup retries them, then fails them.
 
     RQ's cleanup would schedule the retry instead, and the scheduler of a killed worker holds its
-    lock for a minute after it died: the retry would wait that long.
+    lock for a minute after it died: the retry would wait that long. Nor does this take RQ's
+    maintenance lock: a worker killed while holding it (it takes it as it starts) keeps everyone
+    else out for fifteen minutes. A lock of its own expires in seconds.
     """
     for name in QUEUES:
-        queue = Queue(name, connection=redis)
-        if not queue.acquire_maintenance_lock():
+        lock = redis.lock(f"linli:requeue-abandoned:{name}", timeout=30, blocking=False)
+        if not lock.acquire():
             continue
         try:
+            queue = Queue(name, connection=redis)
             registry = StartedJobRegistry(queue=queue)
             for entry in redis.zrangebyscore(registry.key, 0, time.time()):
                 _requeue_abandoned(queue, registry, entry)
             registry.cleanup()
         finally:
-            queue.release_maintenance_lock()
+            try:
+                lock.release()
+            except LockError:
+                pass  # expired meanwhile: someone else's turn
 
 
 def _requeue_abandoned(queue: Queue, registry: StartedJobRegistry, entry: bytes) -> None:
@@ -552,15 +562,17 @@ def _requeue_abandoned(queue: Queue, registry: StartedJobRegistry, entry: bytes)
         job = Job.fetch(registry.parse_job_id(entry), connection=queue.connection)
     except NoSuchJobError:
         return  # RQ's cleanup drops the entry
-    if job.get_status(refresh=False) != JobStatus.STARTED or not job.retries_left:
-        return  # not abandoned after all, or out of retries: RQ's cleanup decides
-    job.retries_left -= 1
+    abandoned = int(job.meta.get(_ABANDONED, 0))
+    if job.get_status(refresh=False) != JobStatus.STARTED or abandoned >= ABANDONED_RUNS:
+        return  # not abandoned after all, or abandoned too often: RQ's cleanup retries or fails it
+    # Its worker's death is not the job's failure: it does not spend the job's retries.
+    job.meta[_ABANDONED] = abandoned + 1
     with queue.connection.pipeline() as pipe:
         pipe.multi()
         pipe.zrem(registry.key, entry)
         queue.enqueue_job(job, pipeline=pipe, at_front=True)
         pipe.execute()
-    log.warning("job %s was abandoned by its worker: requeued, %d retries left", job.id, job.retries_left)
+    log.warning("job %s was abandoned by its worker (%d of %d): requeued", job.id, abandoned + 1, ABANDONED_RUNS)
 
 
 def _side_session(bind) -> Session:

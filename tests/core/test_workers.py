@@ -53,10 +53,10 @@ def _job(app, job_id) -> Job:
         return Job.fetch(job_id, connection=jobs.redis)
 
 
-def _running(app, job_id, *, retries_left) -> bool:
-    """Started by a worker, after `3 - retries_left` abandoned runs were retried."""
+def _running(app, job_id, *, abandoned) -> bool:
+    """Started by a worker, after `abandoned` runs whose worker died were put back."""
     job = _job(app, job_id)
-    return job.get_status() == "started" and job.retries_left == retries_left
+    return job.get_status() == "started" and job.meta.get("linli_abandoned", 0) == abandoned
 
 
 class _TableLock:
@@ -106,7 +106,7 @@ def test_an_emergency_delivery_survives_its_workers_being_killed_mid_job_twice(b
             worker = WorkerProcess(tmp_path / f"worker-{kill}.log", database_url=backend.database_url,
                                    redis_url=redis_url, args=("--no-schedule",)).start()
             try:
-                wait_for(lambda kill=kill: _running(app, row.job_id, retries_left=3 - kill), timeout=40,
+                wait_for(lambda kill=kill: _running(app, row.job_id, abandoned=kill), timeout=40,
                          what=f"run {kill + 1} of the delivery to start")
                 if backend.name == "postgresql":
                     wait_for(lambda kill=kill: lock.writers_waiting("INSERT INTO notifications") > kill,
@@ -128,6 +128,8 @@ def test_an_emergency_delivery_survives_its_workers_being_killed_mid_job_twice(b
     finally:
         survivor.stop()
     assert _notifications(app) == (RESIDENTS, RESIDENTS)  # every resident once, nobody twice
+    finished = _job(app, row.job_id)
+    assert finished.meta["linli_abandoned"] == KILLS and finished.retries_left == 3  # kills spend no retries
 
 
 def test_a_periodic_job_that_overruns_its_interval_is_not_enqueued_again_while_it_runs(backend, redis_url, tmp_path):
