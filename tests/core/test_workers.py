@@ -1,5 +1,5 @@
-"""Real `flask --app app worker` processes: killed with SIGKILL mid-job, and running a periodic job
-that overruns its interval.
+"""Real `flask --app app worker` processes: killed with SIGKILL mid-job, running a periodic job that
+overruns its interval, and losing Redis mid-job.
 
 A job is caught mid-flight by a table lock the test holds: it has read what it needs and waits to
 write when the worker dies (or while its next interval comes).
@@ -11,17 +11,18 @@ import time
 from datetime import timedelta
 
 from rq.job import Job
+from rq.registry import StartedJobRegistry
 from sqlalchemy import create_engine, func, select, text
 
 from app import SCHEDULE
 from community.notifications.models import Notification
 from core.db import db
-from core.idempotency import IdempotencyRecord
+from core.idempotency import IdempotencyRecord, purge_expired_idempotency_records
 from core.jobs import JobOutbox, OutboxState, jobs
 from core.models import utcnow
 from tests.conftest import bearer
 from tests.factories import CommunityFactory, current_session, resident_of, staff_of
-from tests.outage import WorkerProcess, outage_app, wait_for
+from tests.outage import RedisServer, WorkerProcess, outage_app, wait_for
 
 RESIDENTS = 150
 KILLS = 2
@@ -162,3 +163,38 @@ def test_a_periodic_job_that_overruns_its_interval_is_not_enqueued_again_while_i
             assert jobs.run_due(last_run, now=start + 4 * purge.interval) == [purge.id]
     finally:
         worker.stop()
+
+
+def test_a_worker_outlives_a_redis_outage_and_works_again_when_redis_is_back(backend, tmp_path):
+    server = RedisServer(tmp_path).start()
+    app = outage_app(backend.database_url, server.url)
+    with app.app_context():
+        db.session.add(IdempotencyRecord(user_id=1, key="old", fingerprint="f" * 64, status_code=201,
+                                         created_at=utcnow() - timedelta(days=3)))
+        db.session.commit()
+    worker = WorkerProcess(tmp_path / "worker.log", database_url=backend.database_url, redis_url=server.url,
+                           args=("--no-schedule",)).start()
+    try:
+        with _TableLock(backend, "idempotency_records"):
+            with app.app_context():
+                jobs.enqueue(purge_expired_idempotency_records)
+                wait_for(lambda: StartedJobRegistry("low", connection=jobs.redis).get_job_ids(cleanup=False),
+                         timeout=30, what="the purge to start")
+            server.kill()  # while the worker watches its job: RQ's loop quits on the next heartbeat
+            wait_for(lambda: "found an unhandled exception, quitting" in worker.log(), timeout=30,
+                     what="RQ's loop to quit")
+            time.sleep(1)
+            assert worker.process.poll() is None, "the worker process is gone"
+            server.start()  # back, and empty
+        with app.app_context():
+            db.session.add(IdempotencyRecord(user_id=2, key="older", fingerprint="f" * 64, status_code=201,
+                                             created_at=utcnow() - timedelta(days=3)))
+            jobs.enqueue_after_commit(db.session, purge_expired_idempotency_records)
+            db.session.commit()
+        wait_for(lambda: _row(app).state == OutboxState.DONE, timeout=60, every=0.5,
+                 what="the worker to run a job once Redis is back")
+        with app.app_context():
+            assert db.session.scalar(select(func.count()).select_from(IdempotencyRecord)) == 0
+    finally:
+        worker.stop()
+        server.kill()
