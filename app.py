@@ -38,11 +38,12 @@ from community.visitors import jobs as visitors_jobs
 from community.visitors import seed as visitors_seed
 from core import auth, edge, errors, i18n, metrics, observability, proxy, ratelimit
 from core import web as core_web
+from core.auth import purge_expired_revocations
 from core.cli import register_seeders, seed_demo_command, serve_command, worker_command
 from core.config import load_settings
 from core.db import db
 from core.idempotency import purge_expired_idempotency_records
-from core.jobs import PeriodicJob, jobs
+from core.jobs import PeriodicJob, jobs, purge_finished_outbox_rows
 from identity.api import blp as identity_blp
 from payments import api as payments_api
 from payments import jobs as payments_jobs
@@ -50,6 +51,8 @@ from payments.cli import ledger_cli, use_localstripe_unless_configured
 
 SCHEDULE = [
     PeriodicJob("core.purge-idempotency-records", purge_expired_idempotency_records, interval=3600),
+    PeriodicJob("core.purge-job-outbox", purge_finished_outbox_rows, interval=3600),
+    PeriodicJob("core.purge-revoked-logins", purge_expired_revocations, interval=3600),
     *requests_jobs.PERIODIC,
     *bookings_jobs.PERIODIC,
     *announcements_jobs.PERIODIC,

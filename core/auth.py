@@ -2,20 +2,25 @@
 from __future__ import annotations
 
 import logging
-import time
+import math
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import jwt
-from flask import Flask, current_app, g, request
+from flask import Flask, current_app, g, has_app_context, request
 from redis.exceptions import RedisError
+from sqlalchemy import String, delete, event
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from core.db import db
 from core.errors import Unauthenticated
 from core.i18n import lazy_gettext as _l
-from core.jobs import jobs
-from core.models import utcnow
+from core.jobs import job, jobs
+from core.models import Base, utcnow
 
 PLATFORM_ADMIN = "admin"
 ACCESS_TOKEN_TYPE = "access"  # noqa: S105 - a claim value, not a secret
@@ -76,36 +81,88 @@ def issue_access_token(user_id: int, *, ttl_seconds: int, secret: str, login_id:
 
 
 _REVOKED_KEY = "linli:revoked-login:{}"
-_REVOKED_HERE = "linli.revoked_logins"
+_TO_CACHE = "linli.revoked_logins_to_cache"
 
 
-def revoke_login(login_id: str) -> None:
-    """The access tokens of this login stop working now rather than at their expiry.
+class RevokedLogin(Base):
+    """A login whose access tokens stop working before their expiry; Redis holds a cache of it."""
 
-    Kept for one access-token lifetime, after which they would have expired anyway: in Redis, so
-    every worker sees it, or in this process when there is no Redis (the embedded default).
-    """
-    ttl = current_app.config["ACCESS_TOKEN_TTL_SECONDS"]
+    __tablename__ = "revoked_logins"
+
+    login_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    revoked_at: Mapped[datetime]
+    expires_at: Mapped[datetime]  # when its last access token expires anyway
+
+
+def revoke_login(session: Session, login_id: str) -> None:
+    """The access tokens of this login stop working now rather than at their expiry. Durable with the
+    caller's commit (it is the caller's transaction); then cached in Redis, at once and again by a job
+    (which repairs the cache once Redis is back from an outage)."""
+    now = utcnow()
+    values = {"login_id": login_id, "revoked_at": now,
+              "expires_at": now + timedelta(seconds=current_app.config["ACCESS_TOKEN_TTL_SECONDS"])}
+    insert = sqlite_insert if session.get_bind().dialect.name == "sqlite" else postgresql_insert
+    statement = insert(RevokedLogin).values(**values)
+    session.execute(statement.on_conflict_do_update(
+        index_elements=[RevokedLogin.login_id], set_={"expires_at": statement.excluded.expires_at}))
     if jobs.redis is not None:
-        jobs.redis.set(_REVOKED_KEY.format(login_id), 1, ex=ttl)
-        return
-    here = current_app.extensions.setdefault(_REVOKED_HERE, {})
-    now = time.monotonic()
-    for expired in [k for k, until in here.items() if until <= now]:
-        del here[expired]
-    here[login_id] = now + ttl
+        session.info.setdefault(_TO_CACHE, []).append(login_id)
+        jobs.enqueue_after_commit(session, cache_revoked_login, login_id)
+
+
+@job("high", timeout=30)
+def cache_revoked_login(login_id: str) -> bool:
+    """Puts a revocation into Redis for the rest of its life. Safe to run twice."""
+    revoked = db.session.get(RevokedLogin, login_id)
+    if revoked is None or jobs.redis is None:
+        return False
+    remaining = math.ceil((revoked.expires_at - utcnow()).total_seconds())
+    if remaining > 0:
+        jobs.redis.set(_REVOKED_KEY.format(login_id), 1, ex=remaining)
+    return remaining > 0
+
+
+@event.listens_for(Session, "after_commit")
+def _cache_revocations(session: Session) -> None:
+    login_ids = session.info.pop(_TO_CACHE, None)
+    if not login_ids or not has_app_context() or jobs.redis is None or jobs.health.down:
+        return  # the job caches them once Redis answers
+    ttl = current_app.config["ACCESS_TOKEN_TTL_SECONDS"]
+    try:
+        with jobs.redis.pipeline() as pipe:
+            for login_id in login_ids:
+                pipe.set(_REVOKED_KEY.format(login_id), 1, ex=ttl)
+            pipe.execute()
+    except RedisError:
+        jobs.health.failed()
+        log.error("Redis is unavailable: revoked logins are checked in the database meanwhile")
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_revocations(session: Session, previous_transaction) -> None:
+    if previous_transaction.parent is None:
+        session.info.pop(_TO_CACHE, None)
 
 
 def _revoked(login_id: str) -> bool:
-    if jobs.redis is None:
-        return current_app.extensions.get(_REVOKED_HERE, {}).get(login_id, 0) > time.monotonic()
-    try:
-        return bool(jobs.redis.exists(_REVOKED_KEY.format(login_id)))
-    except RedisError:
-        # Fail open: with Redis down, a logged-out token lives to its expiry (minutes), as it
-        # would without this check, rather than every request failing.
-        log.warning("could not check revoked logins: Redis unavailable")
-        return False
+    """One Redis lookup; the database when there is no Redis, when it fails, and for an access
+    token's lifetime after it last failed here (revocations made meanwhile may not be cached yet)."""
+    if jobs.redis is not None and not jobs.health.failed_within(current_app.config["ACCESS_TOKEN_TTL_SECONDS"]):
+        try:
+            return bool(jobs.redis.exists(_REVOKED_KEY.format(login_id)))
+        except RedisError:
+            jobs.health.failed()
+            log.error("Redis is unavailable: revoked logins are checked in the database meanwhile")
+    revoked = db.session.get(RevokedLogin, login_id)
+    return revoked is not None and revoked.expires_at > utcnow()
+
+
+@job("low", timeout=300)
+def purge_expired_revocations() -> int:
+    """Deletes revocations whose access tokens have expired anyway."""
+    result = db.session.execute(delete(RevokedLogin).where(RevokedLogin.expires_at < utcnow()))
+    db.session.commit()
+    return result.rowcount
 
 
 def _bearer_token() -> str | None:

@@ -1,29 +1,50 @@
 """Command-line entry points that belong to no domain: the worker and the embedded server."""
 from __future__ import annotations
 
+import logging
+import signal
+import time
+
 import click
 from flask import current_app
 from flask.cli import with_appcontext
-from rq import Worker
+from redis.exceptions import RedisError
 from werkzeug.serving import run_simple
 
 from core.db import db
-from core.jobs import QUEUES, Scheduler, jobs
+from core.jobs import QUEUES, Scheduler, Worker, jobs
+
+log = logging.getLogger(__name__)
+WORKER_RESTART_SECONDS = 5
 
 
 @click.command("worker")
 @click.option("--queues", "-q", multiple=True, default=QUEUES, show_default=True)
 @click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
-@click.option("--no-schedule", is_flag=True, help="Do not run the periodic-job scheduler here.")
+@click.option("--no-schedule", is_flag=True, help="Do not enqueue periodic jobs here (the outbox relay still runs).")
 @with_appcontext
 def worker_command(queues: tuple[str, ...], burst: bool, no_schedule: bool) -> None:
-    """Run an RQ worker (with RQ's scheduler for delayed jobs and Linli's periodic schedule)."""
+    """Run an RQ worker, with RQ's scheduler for retries, the outbox relay and Linli's periodic schedule."""
     if jobs.redis is None:
         raise click.ClickException("REDIS_URL is not set: without Redis, jobs run in-process.")
-    if not no_schedule:
-        Scheduler(current_app._get_current_object()).start_in_thread()
-    worker = Worker(list(queues), connection=jobs.redis)
-    worker.work(with_scheduler=True, burst=burst)
+    app = current_app._get_current_object()
+    Scheduler(app, periodic=not no_schedule).start_in_process()
+    while True:
+        worker = Worker(list(queues), connection=jobs.redis,
+                        job_monitoring_interval=app.config["JOB_HEARTBEAT_SECONDS"])
+        try:
+            worker.work(with_scheduler=True, burst=burst)
+        except RedisError as exc:  # its teardown could not reach Redis either
+            log.error("the RQ worker stopped: Redis is unavailable (%s)", exc)
+        if burst or worker._shutdown_requested_date is not None:  # asked to stop (SIGTERM, SIGINT)
+            return
+        # RQ's loop quits on a Redis error it does not expect (Redis went away between two of its
+        # calls); without this the worker would be gone when Redis comes back. Its jobs are safe:
+        # those it was running are abandoned, and found again.
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        log.error("the RQ worker stopped on an error; starting it again in %s s", WORKER_RESTART_SECONDS)
+        time.sleep(WORKER_RESTART_SECONDS)
 
 
 @click.command("serve")

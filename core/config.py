@@ -42,6 +42,15 @@ class Settings(BaseSettings):
     DEFAULT_CURRENCY: str = Field(default="CNY", pattern=r"^[A-Z]{3}$")
     LOG_LEVEL: str = Field(default="INFO", pattern=r"^(DEBUG|INFO|WARNING|ERROR|CRITICAL)$")
     IDEMPOTENCY_TTL_SECONDS: int = Field(default=24 * 3600, gt=0)
+    # Jobs: a running job reports every JOB_HEARTBEAT_SECONDS and is abandoned (retried) after three
+    # missed reports; the outbox relay runs every JOB_RELAY_INTERVAL_SECONDS and re-drives a job that
+    # has not finished JOB_REDRIVE_MARGIN_SECONDS after its timeout.
+    JOB_HEARTBEAT_SECONDS: int = Field(default=10, ge=1, le=300)
+    JOB_RELAY_INTERVAL_SECONDS: float = Field(default=5.0, gt=0, le=300)
+    JOB_REDRIVE_MARGIN_SECONDS: int = Field(default=60, ge=0)
+    # With Redis unreachable, rate limits count in each process's memory ("local") or are not applied
+    # ("open"); either way it is logged as an error.
+    RATE_LIMITS_WHEN_REDIS_DOWN: Literal["local", "open"] = "local"
     ARGON2_TIME_COST: int = Field(default=3, ge=1, le=10)
     ARGON2_MEMORY_KIB: int = Field(default=65536, ge=1024)
     TESTING: bool = False

@@ -3,6 +3,12 @@
 The mobile client retries on flaky networks; a retry with the same key and body gets the stored
 response (`Idempotent-Replayed: true`), the same key with another body gets 422, and a retry that
 arrives while the first is still running gets 409 and should retry again.
+
+The key is claimed in the use case's transaction, so it is durable exactly when the use case
+committed. A request that failed on purpose (a `DomainError`) frees its key for the retry: such a
+use case undid what it had committed (checkout: Stripe failed, the reservation was cancelled). A
+request whose use case committed and that then failed unexpectedly stores the error it answered:
+a retry replays it rather than doing the work a second time.
 """
 from __future__ import annotations
 
@@ -12,9 +18,9 @@ import logging
 from datetime import datetime, timedelta
 
 from flask import Response, current_app, make_response, request
-from sqlalchemy import Integer, LargeBinary, String, delete
+from sqlalchemy import Integer, LargeBinary, String, delete, event, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from core.auth import current_actor
 from core.db import db
@@ -73,6 +79,46 @@ def _replay(record: IdempotencyRecord) -> Response:
     return response
 
 
+_COMMITS = "linli.commits"
+
+
+@event.listens_for(Session, "after_commit")
+def _count_commit(session: Session) -> None:
+    session.info[_COMMITS] = session.info.get(_COMMITS, 0) + 1
+
+
+def _complete(session, user_id: int, key: str, response: Response) -> None:
+    """Stores the response under the key. If the request's session is unusable (something after
+    the use case's commit broke it), a session of its own stores it: the work must not be redone."""
+    values = {"status_code": response.status_code, "body": response.get_data(), "content_type": response.content_type}
+    try:
+        stored = session.get(IdempotencyRecord, (user_id, key))
+        if stored is None:  # the use case rolled back (a 4xx): let the client try again
+            return
+        for name, value in values.items():
+            setattr(stored, name, value)
+        session.commit()
+        return
+    except SQLAlchemyError:
+        log.warning("the request's session could not store the idempotent response; storing it apart")
+        _rollback_quietly(session)
+    try:
+        with db.sessionmaker() as apart:
+            apart.execute(update(IdempotencyRecord).where(
+                IdempotencyRecord.user_id == user_id, IdempotencyRecord.key == key,
+                IdempotencyRecord.status_code.is_(None)).values(**values))
+            apart.commit()
+    except SQLAlchemyError:  # the database itself failed: the claim goes stale instead (STALE_AFTER)
+        log.exception("could not store the idempotent response")
+
+
+def _rollback_quietly(session) -> None:
+    try:
+        session.rollback()
+    except SQLAlchemyError:
+        log.warning("the request's session could not even roll back", exc_info=True)
+
+
 def _release_claim(session, user_id: int, key: str) -> None:
     """A failed request leaves its key free for the retry. A use case that failed after committing
     part of its work (checkout: the reservation, then Stripe failed) committed the claim with it."""
@@ -83,7 +129,7 @@ def _release_claim(session, user_id: int, key: str) -> None:
             IdempotencyRecord.status_code.is_(None)))
         session.commit()
     except SQLAlchemyError:  # the database itself failed: the claim goes stale instead (STALE_AFTER)
-        session.rollback()
+        _rollback_quietly(session)
         log.exception("could not release the idempotency key")
 
 
@@ -117,21 +163,25 @@ def idempotent(view):
         except IntegrityError:
             session.rollback()
             raise RequestInProgress() from None
+        commits = session.info.get(_COMMITS, 0)
         try:
             response = make_response(view(*args, **kwargs))
-        except Exception:
+        except DomainError:
             _release_claim(session, actor.user_id, key)
             raise
+        except Exception as exc:
+            if session.info.get(_COMMITS, 0) == commits:  # nothing committed: the key stays free
+                _release_claim(session, actor.user_id, key)
+                raise
+            # The work committed, then something failed: answer (and store) the error the app's
+            # handlers render, so that a retry replays it instead of doing the work again.
+            response = make_response(current_app.handle_user_exception(exc))
+            _complete(session, actor.user_id, key, response)
+            return response
         if response.status_code >= 500:
             _release_claim(session, actor.user_id, key)
             return response
-        stored = session.get(IdempotencyRecord, (actor.user_id, key))
-        if stored is None:  # the use case rolled back (a 4xx): let the client try again
-            return response
-        stored.status_code = response.status_code
-        stored.body = response.get_data()
-        stored.content_type = response.content_type
-        session.commit()
+        _complete(session, actor.user_id, key, response)
         return response
 
     wrapper._apidoc = {**getattr(view, "_apidoc", {}), "idempotent": True}  # core.web documents the header

@@ -238,7 +238,7 @@ def log_out(session: Session, *, refresh_token: str) -> None:
 
 def _revoke_family(session: Session, family_id: str) -> None:
     """Ends a login: its refresh tokens, and its access tokens too (see core.auth.revoke_login)."""
-    revoke_login(family_id)
+    revoke_login(session, family_id)
     session.execute(
         update(RefreshToken)
         .where(RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_(None))

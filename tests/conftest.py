@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 import psycopg
 import pytest
@@ -19,7 +20,7 @@ from alembic.config import Config
 from flask import Flask
 from redis import Redis
 from rq import SimpleWorker
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
@@ -44,10 +45,11 @@ STRIPE_WEBHOOK_SECRET = "whsec_test_linli"
 
 @pytest.hookimpl(tryfirst=True)  # before xdist's, which reads the groups off the marks
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Tests of real concurrent transactions (the `committed` fixture) form one xdist group: with
-    `--dist loadgroup` they run one after another on one worker, never two storms at once."""
+    """Tests of real concurrent transactions (the `committed` fixture) and of outages (`backend`) form
+    one xdist group: with `--dist loadgroup` they run one after another on one worker, never two
+    storms at once."""
     for item in items:
-        if "committed" in getattr(item, "fixturenames", ()):
+        if {"committed", "backend"} & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.xdist_group("concurrency"))
 
 
@@ -228,3 +230,48 @@ def run_jobs(app: Flask, redis: Redis):
             worker.work(burst=True)
 
     return run
+
+
+def migrated_sqlite(directory) -> str:
+    """An embedded-default database file, migrated like `make run` does."""
+    url = f"sqlite:///{directory / 'linli.sqlite3'}"
+    config = Config(os.path.join(ROOT, "alembic.ini"))
+    config.attributes["url"] = url
+    command.upgrade(config, "head")
+    return url
+
+
+@dataclass(frozen=True)
+class Backend:
+    name: str
+    database_url: str
+
+
+@pytest.fixture(autouse=True)
+def _close_outage_apps() -> Iterator[None]:
+    """Apps a test made for an outage (tests.outage) give their connections back after it."""
+    yield
+    from tests.outage import close_outage_apps  # it imports this module
+
+    close_outage_apps()
+
+
+@pytest.fixture(params=["postgresql", "sqlite"])
+def backend(request, tmp_path, database_url, redis) -> Iterator[Backend]:
+    """A database whose committed rows the test's own apps (and worker processes) see, on PostgreSQL
+    and on the embedded SQLite default; the factories write to it."""
+    flush(redis)
+    if request.param == "postgresql":
+        request.getfixturevalue("committed")  # binds the factories, truncates afterwards
+        yield Backend("postgresql", database_url)
+        return
+    url = migrated_sqlite(tmp_path)
+    engine = create_engine(url)
+    session = Session(bind=engine, expire_on_commit=False)
+    factories.bind(session)
+    try:
+        yield Backend("sqlite", url)
+    finally:
+        factories.bind(None)
+        session.close()
+        engine.dispose()

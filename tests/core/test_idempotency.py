@@ -5,8 +5,10 @@ from sqlalchemy import func, select
 
 from community.models import Building
 from core.db import db
+from core.idempotency import idempotent
 from tests.conftest import bearer, on_both_databases
 from tests.factories import CommunityFactory, current_session, staff_of
+from tests.outage import outage_app
 
 
 def _count_buildings(app, community_id):
@@ -75,4 +77,26 @@ def test_simultaneous_retries_create_exactly_one(app, committed):
     assert 201 in statuses
     ids = {r.json["id"] for r in responses if r.status_code == 201}
     assert len(ids) == 1
+    assert _count_buildings(app, community.id) == 1
+
+
+def test_a_request_that_fails_after_its_use_case_committed_replays_its_answer_instead_of_redoing_it(
+        database_url, redis_url, committed):
+    community = CommunityFactory()
+    manager = staff_of(community)
+    current_session().commit()
+    app = outage_app(database_url, redis_url, LOG_LEVEL="CRITICAL")
+
+    @app.post("/test/buildings")
+    @idempotent
+    def build_then_fail():
+        db.session.add(Building(community_id=community.id, name="9号楼"))
+        db.session.commit()
+        raise RuntimeError("something after the commit failed")
+
+    headers = {**bearer(manager.id), "Idempotency-Key": "build-once"}
+    first = app.test_client().post("/test/buildings", headers=headers)
+    retry = app.test_client().post("/test/buildings", headers=headers)
+    assert first.status_code == retry.status_code == 500
+    assert retry.headers["Idempotent-Replayed"] == "true" and retry.json == first.json
     assert _count_buildings(app, community.id) == 1

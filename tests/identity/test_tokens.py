@@ -1,12 +1,17 @@
-"""Registration, login, refresh rotation with reuse detection, logout, and login rate limits."""
+"""Registration, login, refresh rotation with reuse detection, logout, and login rate limits; with
+Redis unreachable too."""
 import jwt
 import pytest
+from rq import SimpleWorker
 
 from app import create_app
 from core.auth import _revoked, revoke_login
-from tests.conftest import SECRET, bearer
+from core.db import db
+from core.jobs import jobs
+from tests.conftest import SECRET, bearer, migrated_sqlite
 from tests.factories import PASSWORD, UserFactory
 from tests.identity.test_refresh_reuse import _rotated_ago
+from tests.outage import RedisServer, outage_app, unreachable_redis_url
 
 
 def login(client, login_name, password=PASSWORD, **headers):
@@ -176,8 +181,67 @@ def test_logins_are_limited_per_address(client):
     assert statuses[20] == 429
 
 
-def test_without_redis_a_revoked_login_is_remembered_in_the_process(tmp_path):
-    app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}", "LOG_LEVEL": "ERROR"})
-    with app.app_context():
-        revoke_login("login-1")
+def test_without_redis_a_revoked_login_is_remembered_in_the_database_for_every_process(tmp_path):
+    url = migrated_sqlite(tmp_path)
+    one, other = (create_app({"DATABASE_URL": url, "LOG_LEVEL": "ERROR"}) for _ in range(2))
+    with one.app_context():
+        revoke_login(db.session, "login-1")
+        db.session.commit()
+    with other.app_context():
         assert _revoked("login-1") and not _revoked("login-2")
+
+
+def test_with_redis_down_logout_ends_the_login_its_access_tokens_included(backend):
+    app = outage_app(backend.database_url, unreachable_redis_url())
+    client = app.test_client()
+    user = UserFactory()
+    tokens = login(client, user.email).json
+    elsewhere = login(client, user.email).json
+
+    assert client.post("/api/auth/logout", json={"refresh_token": tokens["refresh_token"]}).status_code == 204
+
+    assert client.post("/api/auth/refresh", json={"refresh_token": tokens["refresh_token"]}).status_code == 401
+    assert _me(client, tokens["access_token"]).status_code == 401
+    assert _me(client, elsewhere["access_token"]).status_code == 200
+
+
+def test_a_logout_while_redis_was_down_holds_in_every_process_once_it_is_back(backend, tmp_path):
+    server = RedisServer(tmp_path).start()
+    try:
+        here = outage_app(backend.database_url, server.url)
+        tokens = login(here.test_client(), UserFactory().email).json
+        server.kill()
+        assert here.test_client().post("/api/auth/logout", json={"refresh_token": tokens["refresh_token"]}
+                                       ).status_code == 204
+        server.start()  # back, and empty: it never heard of the logout
+        assert _me(here.test_client(), tokens["access_token"]).status_code == 401  # this process was careful
+        elsewhere = outage_app(backend.database_url, server.url)  # a process that never saw Redis fail
+        with elsewhere.app_context():
+            assert jobs.relay() >= 1  # the logout's cache job
+            SimpleWorker([jobs.queue("high")], connection=jobs.redis).work(burst=True)
+        assert _me(elsewhere.test_client(), tokens["access_token"]).status_code == 401
+    finally:
+        server.kill()
+
+
+def test_with_redis_down_logins_work_and_failed_ones_are_still_limited_in_the_process(backend, capsys):
+    app = outage_app(backend.database_url, unreachable_redis_url())
+    client = app.test_client()
+    user, other = UserFactory(), UserFactory()
+    assert login(client, user.email).status_code == 200
+    assert "Redis is unavailable: rate limits count in this process" in capsys.readouterr().out
+    for _ in range(5):
+        assert login(client, user.email, "wrong-password").status_code == 401
+    limited = login(client, user.email, "wrong-password")
+    assert limited.status_code == 429 and 1 <= int(limited.headers["Retry-After"]) <= 60
+    assert login(client, other.email).status_code == 200
+
+
+def test_with_redis_down_limits_can_be_configured_open(backend, capsys):
+    app = outage_app(backend.database_url, unreachable_redis_url(), RATE_LIMITS_WHEN_REDIS_DOWN="open")
+    client = app.test_client()
+    user = UserFactory()
+    statuses = [login(client, user.email, "wrong-password").status_code for _ in range(7)]
+    assert statuses == [401] * 7
+    assert "rate limits are not applied" in capsys.readouterr().out
+    assert login(client, user.email).status_code == 200
