@@ -26,7 +26,7 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 
 from commerce.orders.facts import StoreFacts
-from risk.features import WINDOWS, History, compute_features
+from risk.features import FEATURE_NAMES, WINDOWS, History, compute_features
 
 HORIZON_DAYS = 90  # a default within this many days after the date is the outcome to predict
 HISTORY_DAYS = max(WINDOWS)
@@ -150,3 +150,13 @@ def simulate(sim: Simulation | None = None) -> list[dict]:
             rows.append({"store_id": merchant + 1, "as_of": as_of.date().isoformat(), "synthetic": 1,
                          **compute_features(history), "defaulted": int(default_day < day + HORIZON_DAYS)})
     return rows
+
+
+def training_table(rows: list[dict]) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
+    """Feature columns, labels and observation dates (days since START) of simulated rows."""
+    columns = {name: np.array([np.nan if row[name] is None else row[name] for row in rows], dtype=float)
+               for name in FEATURE_NAMES}
+    labels = np.array([row["defaulted"] for row in rows], dtype=int)
+    times = np.array([(datetime.fromisoformat(row["as_of"]).replace(tzinfo=UTC) - START).days for row in rows],
+                     dtype=float)
+    return columns, labels, times

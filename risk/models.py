@@ -1,0 +1,45 @@
+"""Risk's tables: every trained model version, with its artifact, card and stage in the registry."""
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import JSON, CheckConstraint, Index, LargeBinary, String, Text, UniqueConstraint, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core.models import Base, UTCDateTime, created_at, intpk
+
+
+class ModelStage(StrEnum):
+    CHALLENGER = "challenger"  # registered; may shadow-score, decides nothing
+    CHAMPION = "champion"  # the one version of its name that scores
+    ARCHIVED = "archived"  # retired; kept so any past decision can still be explained
+
+
+class ModelVersion(Base):
+    """One trained model: the artifact and everything needed to trust it (MLflow's registry, in a table)."""
+
+    __tablename__ = "risk_model_versions"
+    __table_args__ = (
+        UniqueConstraint("name", "version"),
+        CheckConstraint("stage IN ('challenger', 'champion', 'archived')", name="stage_known"),
+        # One champion per model name, whatever races a promotion runs into.
+        Index("uq_risk_model_versions_champion", "name", unique=True,
+              postgresql_where=text("stage = 'champion'"), sqlite_where=text("stage = 'champion'")),
+    )
+
+    id: Mapped[intpk]
+    name: Mapped[str] = mapped_column(String(100))  # e.g. merchant-default, csv:germancredit
+    version: Mapped[int]  # 1, 2, ... per name
+    stage: Mapped[str] = mapped_column(String(20), default=ModelStage.CHALLENGER)
+    artifact_format: Mapped[str] = mapped_column(String(40))
+    artifact: Mapped[bytes] = mapped_column(LargeBinary)
+    features: Mapped[list] = mapped_column(JSON)  # [{name, kind, monotone}] in the model's column order
+    params: Mapped[dict] = mapped_column(JSON)
+    metrics: Mapped[dict] = mapped_column(JSON)
+    data_fingerprint: Mapped[str] = mapped_column(String(64))  # sha256 of the training data
+    training_rows: Mapped[int]
+    synthetic: Mapped[bool] = mapped_column(default=False)  # trained on simulated histories, not real outcomes
+    card: Mapped[str] = mapped_column(Text)  # the generated model card (Markdown)
+    created_at: Mapped[created_at]
+    promoted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
