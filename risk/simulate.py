@@ -98,21 +98,23 @@ def _daily(rng: np.random.Generator, sim: Simulation):
     rating = np.clip(2.2 + 2.8 * quality[:, None] - 1.2 * strain + rng.normal(0, 0.4, size=(m, days)), 1, 5)
     return {
         "t": t, "pre": pre, "opened": opened, "default_day": default_day, "quality": quality,
+        "regulars_per_day": base_orders * (1.6 - 1.2 * quality),  # loyal stores serve a smaller circle
         "orders": orders, "sales": sales, "refunds": refunds, "refunded": refunded,
         "cancelled": rng.binomial(orders, cancel_p), "late": rng.binomial(orders, late_p),
         "reviews": reviews, "rating_total": np.round(reviews * rating).astype(np.int64),
     }
 
 
-def _customers(orders: int, quality: float) -> tuple[int, int]:
-    """Distinct and repeat customers of `orders` orders drawn from a pool that loyalty keeps small."""
+def _customers(orders: int, pool: float) -> tuple[int, int]:
+    """Distinct and repeat customers of `orders` orders drawn from a merchant's pool of regulars: a
+    store losing trade loses repeat customers first."""
     if orders == 0:
         return 0, 0
-    pool = max(1.0, orders * (1.6 - 1.2 * quality))
+    pool = max(1.0, pool)
     miss = (1 - 1 / pool) ** orders
     once = orders / pool * (1 - 1 / pool) ** (orders - 1)
-    customers = max(1, round(pool * (1 - miss)))
-    return customers, min(customers, round(pool * max(0.0, 1 - miss - once)))
+    customers = max(1, min(orders, round(pool * (1 - miss))))
+    return customers, min(customers, orders // 2, round(pool * max(0.0, 1 - miss - once)))
 
 
 def simulate(sim: Simulation | None = None) -> list[dict]:
@@ -135,7 +137,7 @@ def simulate(sim: Simulation | None = None) -> list[dict]:
 
             def window(days: int, merchant=merchant, opened=opened, at=at, as_of=as_of) -> StoreFacts:
                 total = {key: int(sums[key][merchant, at] - sums[key][merchant, at - days]) for key in sums}
-                customers, repeat = _customers(total["orders"], float(world["quality"][merchant]))
+                customers, repeat = _customers(total["orders"], float(world["regulars_per_day"][merchant]) * days)
                 return StoreFacts(
                     store_id=merchant + 1, as_of=as_of, since=as_of - timedelta(days=days),
                     opened_at=START + timedelta(days=opened), orders=total["orders"], sales=total["sales"],
