@@ -43,7 +43,7 @@ def _number(text: str) -> float | None:
     return value if math.isfinite(value) else None
 
 
-def _read(path: Path):
+def _read(path: Path, target: str):
     import pandas as pd
 
     if not path.is_file():
@@ -61,7 +61,7 @@ def _read(path: Path):
         raise TrainingDataError(f"cannot read {path}: a binary file, not CSV")
     try:
         frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=True, skipinitialspace=True)
-        if frame.shape[1] == 1:  # perhaps semicolons or tabs: let pandas sniff the separator
+        if frame.shape[1] == 1 and target not in frame.columns:  # semicolons or tabs? let pandas sniff
             frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=True, sep=None, engine="python")
     except (pd.errors.ParserError, pd.errors.EmptyDataError, csv.Error) as exc:
         raise TrainingDataError(f"cannot read {path} as CSV: {str(exc).splitlines()[0] if str(exc) else 'empty'}"
@@ -76,7 +76,7 @@ def _cells(series) -> list[str | None]:
 
 def load_csv(path: str | Path, *, target: str, positive: str, time_column: str | None = None) -> Table:
     """The file's rows, typed; TrainingDataError names what makes it unusable."""
-    frame, digest = _read(Path(path))
+    frame, digest = _read(Path(path), target)
     frame.columns = [str(c).strip() for c in frame.columns]
     if len(set(frame.columns)) != len(frame.columns):
         raise TrainingDataError("two columns have the same name")

@@ -72,6 +72,16 @@ def test_positive_is_compared_as_text_so_1_matches_a_numeric_1(app, connection, 
     assert out["positives"] == sum(1 for _x, label in rows if label == "1.0") and out["model_version"] is None
 
 
+def test_semicolons_are_read_and_rows_without_a_label_are_counted_not_guessed(app, connection, tmp_path):
+    rng = np.random.default_rng(4)
+    lines = ["x;kind;label"] + [f"{x:.3f};{'ab'[i % 2]};{'' if i % 20 == 0 else int(x + rng.normal() > 0)}"
+                                for i, x in enumerate(rng.normal(size=200))]
+    path = tmp_path / "semicolons.csv"
+    path.write_text("\n".join(lines) + "\n")
+    out = _last_json(_run(app, "--csv", str(path), "--target", "label", "--positive", "1", "--no-register"))
+    assert (out["n_rows"], out["n_rows_unlabelled"]) == (190, 10) and out["categorical_columns"] == ["kind"]
+
+
 def test_a_time_column_validates_out_of_time(app, connection, tmp_path):
     rng = np.random.default_rng(3)
     rows = [[f"2025-{1 + i // 30:02d}-15", round(x, 3), int(rng.random() < 1 / (1 + np.exp(-2 * x)))]
@@ -86,6 +96,7 @@ def test_a_time_column_validates_out_of_time(app, connection, tmp_path):
     ("x,y\n1,a\n2,b\n3,c\n", ["--target", "y", "--positive", "a"], "not binary"),
     ("x,y\n1,a\n2,b\n", ["--target", "status", "--positive", "a"], "no target column 'status'"),
     ("x,y\n1,a\n2,b\n", ["--target", "y", "--positive", "bad"], "no row has target"),
+    ("y\na\nb\n", ["--target", "y", "--positive", "a"], "no columns besides the target"),
     ("", ["--target", "y", "--positive", "a"], "cannot read"),
     (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\xff\xfe", ["--target", "y", "--positive", "a"], "cannot read"),
 ])
