@@ -19,7 +19,7 @@ from risk import service  # and so risk's tables, for Alembic's view of the mode
 
 log = logging.getLogger(__name__)
 risk_cli = AppGroup("risk", help="Merchant credit risk: models, scores, financing.")
-MERCHANT_MODEL = "merchant-default"
+MERCHANT_MODEL = service.MERCHANT_MODEL
 
 
 def _direction(text: str) -> tuple[str, int]:

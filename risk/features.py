@@ -172,8 +172,10 @@ BY_NAME: dict[str, Feature] = {feature.name: feature for feature in FEATURES}
 
 
 def compute_features(history: History) -> dict[str, float | None]:
-    """Every feature of one store's history, in `FEATURE_NAMES` order."""
-    return {feature.name: feature.compute(history) for feature in FEATURES}
+    """Every feature of one store's history, in `FEATURE_NAMES` order, as floats (or None)."""
+    values = {feature.name: feature.compute(history) for feature in FEATURES}
+    # float(): PostgreSQL's SUM comes back as Decimal, and a score's inputs are stored as JSON
+    return {name: None if value is None else float(value) for name, value in values.items()}
 
 
 def monotone_constraints(names: tuple[str, ...] = FEATURE_NAMES) -> list[int]:

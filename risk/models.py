@@ -4,7 +4,18 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, CheckConstraint, Index, LargeBinary, String, Text, UniqueConstraint, text
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Float,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.models import Base, UTCDateTime, created_at, intpk
@@ -43,3 +54,23 @@ class ModelVersion(Base):
     card: Mapped[str] = mapped_column(Text)  # the generated model card (Markdown)
     created_at: Mapped[created_at]
     promoted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class StoreScore(Base):
+    """One score of one store, kept with the model version and inputs behind it, so any decision can be
+    explained later (PIPL Art. 24)."""
+
+    __tablename__ = "risk_store_scores"
+    __table_args__ = (Index("ix_risk_store_scores_store_created", "store_id", "created_at"),)
+
+    id: Mapped[intpk]
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id", ondelete="RESTRICT"))
+    model_version_id: Mapped[int] = mapped_column(ForeignKey("risk_model_versions.id", ondelete="RESTRICT"),
+                                                  index=True)
+    as_of: Mapped[datetime] = mapped_column(UTCDateTime)
+    features: Mapped[dict] = mapped_column(JSON)
+    probability: Mapped[float] = mapped_column(Float)
+    points: Mapped[float] = mapped_column(Float)
+    band: Mapped[str] = mapped_column(String(2))
+    reasons: Mapped[list] = mapped_column(JSON)  # [{feature, value, contribution, zh, en}], strongest first
+    created_at: Mapped[created_at]

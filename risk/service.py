@@ -1,5 +1,7 @@
-"""Risk's use cases: registering, promoting and rolling back model versions."""
+"""Risk's use cases: registering, promoting and rolling back model versions; scoring a store."""
 from __future__ import annotations
+
+from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -9,7 +11,10 @@ from core.errors import Conflict
 from core.models import utcnow
 from risk import queries
 from risk.cards import model_card
-from risk.models import ModelStage, ModelVersion
+from risk.features import features_for_store
+from risk.models import ModelStage, ModelVersion, StoreScore
+
+MERCHANT_MODEL = "merchant-default"
 
 
 def register_model_version(session: Session, *, name: str, artifact: bytes, artifact_format: str,
@@ -65,3 +70,39 @@ def roll_back_champion(session: Session, name: str) -> ModelVersion:
     if earlier is None:
         raise Conflict(f"no earlier champion of {name} to roll back to")
     return promote_model_version(session, earlier.id)
+
+
+# Loaded models by version id: an artifact never changes, so a process loads each version once.
+_LOADED: dict[int, object] = {}
+
+
+def loaded_model(version: ModelVersion):
+    """The version's `CreditModel`, loaded from its artifact once per process."""
+    model = _LOADED.get(version.id)
+    if model is None:
+        from risk.training import CreditModel
+
+        model = _LOADED[version.id] = CreditModel.from_bytes(version.artifact)
+    return model
+
+
+def score_store(session: Session, store_id: int, *, as_of: datetime | None = None,
+                model_name: str = MERCHANT_MODEL) -> StoreScore:
+    """Scores a store with the champion as of a date (now by default) and stores the score. Commits.
+
+    NotFound (404) for no such store; Conflict (409) while no version of the model is champion.
+    """
+    from risk.scoring import score_features
+
+    version = queries.champion(session, model_name)
+    if version is None:
+        raise Conflict(f"no champion of {model_name} to score with")
+    as_of = as_of or utcnow()
+    features = features_for_store(session, store_id, as_of)
+    result = score_features(loaded_model(version), features)
+    score = StoreScore(store_id=store_id, model_version_id=version.id, as_of=as_of, features=features,
+                       probability=result.probability, points=result.points, band=result.band,
+                       reasons=[reason.as_dict() for reason in result.reasons])
+    session.add(score)
+    session.commit()
+    return score

@@ -1,4 +1,5 @@
 """Merchant features: pure functions of a store's facts as of a date, and never a look past it."""
+import json
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -15,6 +16,7 @@ from risk.features import (
     features_for_store,
     monotone_constraints,
 )
+from commerce.orders.models import StoreReview
 from tests.commerce.factories import order_of, product_of, store_serving
 from tests.factories import CommunityFactory, current_session, resident_of
 
@@ -107,6 +109,8 @@ def test_features_for_store_see_nothing_after_the_date(connection):
         order = order_of(store, community, resident, product=product)
         order.paid_at = AS_OF - timedelta(days=days_ago)
         order.delivered_at = order.paid_at + timedelta(hours=1)
+    session.add(StoreReview(order_id=order.id, store_id=store.id, user_id=resident.id, rating=4,
+                            created_at=AS_OF - timedelta(days=1)))
     session.commit()
 
     features = features_for_store(session, store.id, AS_OF)
@@ -116,4 +120,6 @@ def test_features_for_store_see_nothing_after_the_date(connection):
     assert features["orders_90d"] == 2 and features["days_since_last_sale"] == 3
     assert features["repeat_customer_rate_90d"] == 1.0
     assert features["tenure_days"] == pytest.approx(200, abs=0.01)
+    assert features["review_count_180d"] == 1 and features["review_score_180d"] == 4.0
+    json.dumps(features)  # plain floats, as a stored score keeps them (PostgreSQL's SUM is a Decimal)
     assert features_for_store(session, store.id, AS_OF + timedelta(days=60))["sales_30d"] == 2_000
