@@ -72,17 +72,19 @@ def roll_back_champion(session: Session, name: str) -> ModelVersion:
     return promote_model_version(session, earlier.id)
 
 
-# Loaded models by version id: an artifact never changes, so a process loads each version once.
-_LOADED: dict[int, object] = {}
+# Loaded models: an artifact never changes, so a process loads each version once. Keyed by id and
+# registration time, since SQLite may hand a rolled-back version's id to the next one.
+_LOADED: dict[tuple[int, datetime], object] = {}
 
 
 def loaded_model(version: ModelVersion):
     """The version's `CreditModel`, loaded from its artifact once per process."""
-    model = _LOADED.get(version.id)
+    key = (version.id, version.created_at)
+    model = _LOADED.get(key)
     if model is None:
         from risk.training import CreditModel
 
-        model = _LOADED[version.id] = CreditModel.from_bytes(version.artifact)
+        model = _LOADED[key] = CreditModel.from_bytes(version.artifact)
     return model
 
 

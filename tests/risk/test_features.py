@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from commerce.orders.facts import StoreFacts
+from commerce.orders.models import StoreReview
 from risk.features import (
     BY_NAME,
     FEATURE_NAMES,
@@ -16,7 +17,6 @@ from risk.features import (
     features_for_store,
     monotone_constraints,
 )
-from commerce.orders.models import StoreReview
 from tests.commerce.factories import order_of, product_of, store_serving
 from tests.factories import CommunityFactory, current_session, resident_of
 
