@@ -48,6 +48,7 @@ from identity.api import blp as identity_blp
 from payments import api as payments_api
 from payments import jobs as payments_jobs
 from payments.cli import ledger_cli, use_localstripe_unless_configured
+from risk.cli import risk_cli
 
 SCHEDULE = [
     PeriodicJob("core.purge-idempotency-records", purge_expired_idempotency_records, interval=3600),
@@ -112,6 +113,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(ledger_cli)
     app.cli.add_command(commerce_cli)
+    app.cli.add_command(risk_cli)
     app.extensions["linli.serve_hooks"] = [use_localstripe_unless_configured]
     register_seeders(
         app,

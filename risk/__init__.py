@@ -1,0 +1,1 @@
+"""Floor 6: merchant features, LightGBM training, model registry, scoring and reason codes, drift, financing."""

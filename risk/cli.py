@@ -1,0 +1,184 @@
+"""`flask --app app risk ...`: train the credit pipeline on any CSV, or the merchant model on simulated histories.
+
+The ML libraries are imported inside the commands, so the CLI and the app start without them.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import math
+import time
+from dataclasses import asdict, replace
+
+import click
+from flask.cli import AppGroup
+from sqlalchemy.exc import SQLAlchemyError
+
+from core.db import db
+from risk import service  # and so risk's tables, for Alembic's view of the models
+
+log = logging.getLogger(__name__)
+risk_cli = AppGroup("risk", help="Merchant credit risk: models, scores, financing.")
+MERCHANT_MODEL = service.MERCHANT_MODEL
+
+
+def _direction(text: str) -> tuple[str, int]:
+    name, sep, sign = text.rpartition("=")
+    value = {"+1": 1, "1": 1, "+": 1, "increasing": 1, "-1": -1, "-": -1, "decreasing": -1}.get(sign.strip())
+    if not sep or not name or value is None:
+        raise click.BadParameter(f"{text!r}: write COLUMN=+1 (more of it, more risk) or COLUMN=-1")
+    return name.strip(), value
+
+
+def _clean(value):
+    """JSON without NaN: numpy scalars as Python numbers, NaN as null."""
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean(v) for v in value]
+    if hasattr(value, "item"):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def _register(result, *, name: str, fingerprint: str, params: dict, rows: int, synthetic: bool) -> dict:
+    """Registers the model when the registry is reachable; training still reports if it is not."""
+    from risk.training import ARTIFACT_FORMAT
+
+    try:
+        version = service.register_model_version(
+            db.session, name=name, artifact=result.model.to_bytes(), artifact_format=ARTIFACT_FORMAT,
+            features=result.features(), params=_clean(params), metrics=_clean(result.metrics()),
+            data_fingerprint=fingerprint, training_rows=rows, synthetic=synthetic)
+    except SQLAlchemyError as exc:
+        db.session.rollback()
+        click.echo(f"warning: the model registry is unreachable, model not registered ({type(exc).__name__})",
+                   err=True)
+        return {"model_name": name, "model_version": None, "model_version_id": None}
+    return {"model_name": name, "model_version": version.version, "model_version_id": version.id}
+
+
+def _report(result, extra: dict, started: float, as_json: bool) -> None:
+    metrics = result.metrics()
+    out = _clean({
+        "auc": metrics["auc"], "ks": metrics["ks"], "brier": metrics["brier"], "gini": metrics["gini"],
+        **extra, "validation": metrics["validation"], "folds": metrics["folds"],
+        "calibration": metrics["calibration"], "calibration_table": metrics["calibration_table"],
+        "monotone_violations": metrics["monotone_violations"], "monotone_constraints": result.monotone,
+        "rounds": metrics["rounds"], "seconds": round(time.monotonic() - started, 2),
+    })
+    if not as_json:
+        click.echo(f"{out['model_name']} v{out['model_version']}: AUC {out['auc']:.4f}, KS {out['ks']:.4f}, "
+                   f"Brier {out['brier']:.4f} ({out['validation']}; {out['n_rows']} rows)")
+    click.echo(json.dumps(out, ensure_ascii=False))
+
+
+def _config(folds: int, threads: int, seed: int, base_score: float, base_odds: float, pdo: float):
+    from risk.training import TrainingConfig
+
+    return replace(TrainingConfig(), folds=folds, threads=threads, seed=seed, base_score=base_score,
+                   base_odds=base_odds, points_to_double_odds=pdo)
+
+
+_common = [
+    click.option("--folds", type=click.IntRange(2, 20), default=5, show_default=True, help="Outer validation folds."),
+    click.option("--threads", type=click.IntRange(1, 64), default=1, show_default=True),
+    click.option("--seed", type=int, default=0, show_default=True),
+    click.option("--base-score", type=float, default=600.0, show_default=True, help="Points at the base odds."),
+    click.option("--base-odds", type=click.FloatRange(min=0, min_open=True), default=50.0, show_default=True,
+                 help="Good:bad odds at the base score."),
+    click.option("--pdo", type=click.FloatRange(min=0, min_open=True), default=20.0, show_default=True,
+                 help="Points to double the odds."),
+    click.option("--register/--no-register", default=True, show_default=True, help="Store it in the registry."),
+    click.option("--json", "as_json", is_flag=True, help="Print only the JSON object."),
+]
+
+
+def common_options(command):
+    for option in reversed(_common):
+        command = option(command)
+    return command
+
+
+@risk_cli.command("train")
+@click.option("--csv", "path", required=True, type=click.Path(dir_okay=False), help="A CSV file with a header row.")
+@click.option("--target", required=True, help="The column to predict.")
+@click.option("--positive", required=True, help="The target value (as text) that counts as the event, e.g. bad.")
+@click.option("--time-column", default=None, help="Validate out of time on this column (dates or numbers).")
+@click.option("--monotone", multiple=True, help="COLUMN=+1 or COLUMN=-1: a direction the model must keep.")
+@click.option("--name", default=None, help="Registry name (default csv:<file name>).")
+@common_options
+def train_command(path, target, positive, time_column, monotone, name, folds, threads, seed, base_score, base_odds,
+                  pdo, register, as_json) -> None:
+    """Train the credit pipeline on any CSV with a binary target; the last line printed is JSON."""
+    from pathlib import Path
+
+    started = time.monotonic()
+    try:
+        from risk.tables import load_csv
+        from risk.training import TrainingDataError, train
+
+        directions = dict(_direction(text) for text in monotone)
+        table = load_csv(path, target=target, positive=positive, time_column=time_column)
+        for column in directions:
+            if column not in table.names or column in table.categorical:
+                raise TrainingDataError(f"--monotone {column}: not a numeric feature column of the file")
+        config = _config(folds, threads, seed, base_score, base_odds, pdo)
+        result = train(table.columns, table.target, names=table.names, categorical=table.categorical,
+                       monotone=directions, time=table.time, config=config)
+    except click.ClickException:
+        raise
+    except TrainingDataError as exc:
+        raise click.ClickException(str(exc)) from None
+    except Exception as exc:
+        log.debug("training failed", exc_info=True)
+        raise click.ClickException(f"training failed: {type(exc).__name__}: {exc}".splitlines()[0]) from None
+    name = name or f"csv:{Path(path).stem}"[:100]
+    params = {"source": f"CSV file {Path(path).name}", "target": target, "positive": positive,
+              "positive_rate": float(table.target.mean()), "time_column": time_column,
+              "categorical": table.categorical, "ignored": table.ignored, **asdict(config)}
+    registered = (_register(result, name=name, fingerprint=table.fingerprint, params=params,
+                            rows=len(table.target), synthetic=False)
+                  if register else {"model_name": name, "model_version": None, "model_version_id": None})
+    _report(result, {"n_rows": len(table.target), "n_features": len(table.names),
+                     "positives": int(table.target.sum()), "positive_rate": float(table.target.mean()),
+                     "n_rows_unlabelled": table.unlabelled, "ignored_columns": table.ignored,
+                     "categorical_columns": table.categorical, "data_fingerprint": table.fingerprint, **registered},
+            started, as_json)
+
+
+@risk_cli.command("train-merchant")
+@click.option("--simulated", is_flag=True, help="Train on SYNTHETIC histories (risk/simulate.py).")
+@click.option("--merchants", type=click.IntRange(50, 100_000), default=600, show_default=True)
+@click.option("--months", type=click.IntRange(3, 36), default=12, show_default=True)
+@click.option("--simulation-seed", type=int, default=7, show_default=True)
+@common_options
+def train_merchant_command(simulated, merchants, months, simulation_seed, folds, threads, seed, base_score,
+                           base_odds, pdo, register, as_json) -> None:
+    """Train the merchant default model: risk's features, their monotone directions, out-of-time validation."""
+    if not simulated:
+        raise click.ClickException("no observed repayment outcomes yet: pass --simulated to train on synthetic data")
+    started = time.monotonic()
+    import hashlib
+
+    from risk.features import BY_NAME, FEATURE_NAMES
+    from risk.simulate import Simulation, simulate, training_table
+    from risk.training import train
+
+    simulation = Simulation(merchants=merchants, months=months, seed=simulation_seed)
+    rows = simulate(simulation)
+    columns, labels, times = training_table(rows)
+    directions = {name: int(BY_NAME[name].risk) for name in FEATURE_NAMES if BY_NAME[name].risk}
+    config = _config(folds, threads, seed, base_score, base_odds, pdo)
+    result = train(columns, labels, names=list(FEATURE_NAMES), monotone=directions, time=times, config=config)
+    fingerprint = hashlib.sha256(json.dumps(rows, sort_keys=True, default=str).encode()).hexdigest()
+    params = {"source": f"SYNTHETIC simulation {vars(simulation)}", "positive": "defaulted within 90 days",
+              "positive_rate": float(labels.mean()), **asdict(config)}
+    registered = (_register(result, name=MERCHANT_MODEL, fingerprint=fingerprint, params=params,
+                            rows=len(labels), synthetic=True)
+                  if register else {"model_name": MERCHANT_MODEL, "model_version": None, "model_version_id": None})
+    _report(result, {"n_rows": len(labels), "n_features": len(FEATURE_NAMES), "positives": int(labels.sum()),
+                     "positive_rate": float(labels.mean()), "synthetic": True, "data_fingerprint": fingerprint,
+                     **registered}, started, as_json)
