@@ -2,7 +2,7 @@
 name) and the stores' scores, each with the version and inputs behind it.
 
 Revision ID: 5e1d7c2a9b40
-Revises: a7c4e2f19b30
+Revises: e8f1a2b3c4d5
 Create Date: 2026-12-02 06:05:01
 """
 from collections.abc import Sequence
@@ -13,7 +13,7 @@ from alembic import op
 import core.models
 
 revision: str = '5e1d7c2a9b40'
-down_revision: str | None = 'a7c4e2f19b30'
+down_revision: str | None = 'e8f1a2b3c4d5'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
