@@ -7,7 +7,7 @@ DEV := $(VENV)/.dev-installed
 CATALOGS := $(patsubst %.po,%.mo,$(wildcard translations/*/LC_MESSAGES/messages.po))
 FLASK := $(BIN)/flask --app app
 
-.PHONY: run test lint bench worker migrate seed translations extract-messages clean
+.PHONY: run test lint bench profile worker migrate seed translations extract-messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +51,10 @@ lint: $(DEV)
 
 bench: $(DEV) translations
 	$(BIN)/python -m bench.run
+
+# Where each benchmarked request spends its time (pyinstrument), in-process on the bench's data.
+profile: $(DEV) translations
+	$(BIN)/python -m bench.profile
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache
