@@ -33,7 +33,7 @@ from community.seed import seed_demo as seed_community
 from community.visitors import api as visitors_api
 from community.visitors import jobs as visitors_jobs
 from community.visitors import seed as visitors_seed
-from core import auth, edge, errors, i18n, observability, proxy, ratelimit
+from core import auth, edge, errors, i18n, json_provider, observability, proxy, ratelimit
 from core import web as core_web
 from core.cli import register_seeders, seed_demo_command, serve_command, worker_command
 from core.config import load_settings
@@ -66,6 +66,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     observability.configure_logging(settings.LOG_LEVEL)
     proxy.init_app(app, settings.TRUSTED_PROXY_COUNT)
     i18n.init_app(app)
+    json_provider.init_app(app)
     errors.init_app(app)
     db.init_app(
         app, app.config["SQLALCHEMY_URL"], pool_size=settings.DB_POOL_SIZE, max_overflow=settings.DB_MAX_OVERFLOW
