@@ -12,6 +12,7 @@ from commerce import seed as commerce_seed
 from commerce.cli import commerce_cli
 from commerce.groupbuy import on_payments as groupbuy_on_payments
 from commerce.orders import on_payments as orders_on_payments
+from community import invalidation as community_invalidation
 from community import queries as community_queries
 from community.announcements import api as announcements_api
 from community.announcements import jobs as announcements_jobs
@@ -33,7 +34,7 @@ from community.seed import seed_demo as seed_community
 from community.visitors import api as visitors_api
 from community.visitors import jobs as visitors_jobs
 from community.visitors import seed as visitors_seed
-from core import auth, edge, errors, i18n, json_provider, observability, proxy, ratelimit
+from core import auth, cache, edge, errors, i18n, json_provider, observability, proxy, ratelimit
 from core import web as core_web
 from core.cli import register_seeders, seed_demo_command, serve_command, worker_command
 from core.config import load_settings
@@ -72,6 +73,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app, app.config["SQLALCHEMY_URL"], pool_size=settings.DB_POOL_SIZE, max_overflow=settings.DB_MAX_OVERFLOW
     )
     jobs.init_app(app, settings.REDIS_URL, SCHEDULE)
+    # What each floor's commits make stale in the caches of hot reads: declared here, never on import.
+    caches = cache.init_app(app, settings.REDIS_URL, app.extensions["linli.db"]["engine"])
+    community_invalidation.watch(caches)
     ratelimit.init_app(app, settings.REDIS_URL)
     auth.init_app(app, load_actor=lambda user_id: community_queries.load_actor(db.session, user_id))
     observability.init_app(app)

@@ -1,4 +1,9 @@
-"""Authentication of a request into an `Actor`, and the access tokens that carry it."""
+"""Authentication of a request into an `Actor`, and the access tokens that carry it.
+
+The actor (platform role, memberships) is cached in Redis per user, under the scopes `ACTORS`
+and `actor_scope(user_id)`, which the floors owning users and memberships bump on every change
+(see core/cache.py): one Redis round trip answers both "is this login revoked" and "who is it".
+"""
 from __future__ import annotations
 
 import logging
@@ -9,9 +14,11 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 import jwt
+import orjson
 from flask import Flask, current_app, g, request
 from redis.exceptions import RedisError
 
+from core.cache import current_cache
 from core.errors import Unauthenticated
 from core.i18n import lazy_gettext as _l
 from core.jobs import jobs
@@ -53,6 +60,29 @@ class Actor:
 
 
 ActorLoader = Callable[[int], Actor | None]
+
+# Scopes of the cached actors: one user's, and everyone's (a change whose users are not known).
+# Communities go too: deleting one ends its memberships by cascade, unseen by the session.
+ACTORS, COMMUNITIES = "actors", "communities"
+ACTOR_CACHE_SECONDS = 300
+
+
+def actor_scope(user_id: int) -> str:
+    return f"actor:{user_id}"
+
+
+def actor_deps(user_id: int) -> tuple[str, ...]:
+    """The scopes an actor is computed from; reads derived from the actor depend on them too."""
+    return ACTORS, COMMUNITIES, actor_scope(user_id)
+
+
+def _encode(actor: Actor) -> bytes:
+    return orjson.dumps([actor.platform_role, [[m.community_id, m.role] for m in actor.memberships]])
+
+
+def _decode(user_id: int, payload: bytes) -> Actor:
+    platform_role, memberships = orjson.loads(payload)
+    return Actor(user_id, platform_role, tuple(Membership(c, r) for c, r in memberships))
 
 
 def init_app(app: Flask, load_actor: ActorLoader) -> None:
@@ -135,16 +165,35 @@ def current_actor() -> Actor:
         )
         if claims["typ"] != ACCESS_TOKEN_TYPE:
             raise jwt.InvalidTokenError("not an access token")
-        if isinstance(claims.get("sid"), str) and _revoked(claims["sid"]):
-            raise jwt.InvalidTokenError("logged out")
         user_id = int(claims["sub"])
+        login_id = claims.get("sid") if isinstance(claims.get("sid"), str) else None
+        actor = _actor(user_id, login_id)
     except (jwt.InvalidTokenError, ValueError):
         raise Unauthenticated(
             _l("The access token is invalid or has expired."),
             headers={"WWW-Authenticate": 'Bearer realm="linli", error="invalid_token"'},
         ) from None
-    actor = current_app.extensions["linli.load_actor"](user_id)
     if actor is None:
         raise Unauthenticated(_l("The account of this token is no longer active."))
     g._actor = actor
+    return actor
+
+
+def _actor(user_id: int, login_id: str | None) -> Actor | None:
+    """The user's actor unless the login is revoked: cached, else loaded (and cached)."""
+    load = current_app.extensions["linli.load_actor"]
+    cache = current_cache()
+    revoked = [_REVOKED_KEY.format(login_id)] if login_id else []
+    lookup = cache.fetch(f"actor:{user_id}", actor_deps(user_id), extra=revoked)
+    if lookup is None:  # no Redis, or Redis failing: as without a cache
+        if login_id and _revoked(login_id):
+            raise jwt.InvalidTokenError("logged out")
+        return load(user_id)
+    if login_id and lookup.extra[0] is not None:
+        raise jwt.InvalidTokenError("logged out")
+    if lookup.payload is not None:
+        return _decode(user_id, lookup.payload)
+    actor = load(user_id)
+    if actor is not None:
+        cache.store(lookup, _encode(actor), ttl=ACTOR_CACHE_SECONDS)
     return actor
