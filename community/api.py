@@ -2,6 +2,8 @@
 from flask.views import MethodView
 
 from community import queries, service
+from community.invalidation import directory_deps, profile_deps, residencies_deps
+from community.policy import Permission
 from community.schemas import (
     BuildingSchema,
     CommunityQuerySchema,
@@ -19,20 +21,29 @@ from community.schemas import (
 )
 from core.auth import current_actor
 from core.db import db
+from core.httpcache import cache_key, cached_json
 from core.idempotency import idempotent
 from core.pagination import PageArgs, page_of, paginate
+from core.policy import allows
 from core.web import Blueprint
 
 blp = Blueprint("community", __name__, url_prefix="/api", description="Communities and residency")
+
+# The hot reads of every screen, cached until what they show changes (community/invalidation.py).
+CACHE_SECONDS = 300
+_me, _units, _residencies = MeSchema(), page_of(UnitSchema)(), page_of(ResidencySchema)()
 
 
 @blp.route("/me")
 class Me(MethodView):
     @blp.response(200, MeSchema)
+    @blp.alt_response(304, response="NOT_MODIFIED")
     @blp.errors(401)
     def get(self):
-        """The caller's profile, memberships and residencies"""
-        return queries.profile(db.session, current_actor())
+        """The caller's profile, memberships and residencies (with an ETag)"""
+        actor = current_actor()
+        return cached_json(cache_key("me", actor.user_id), profile_deps(actor.user_id),
+                           lambda: _me.dump(queries.profile(db.session, actor)), ttl=CACHE_SECONDS)
 
 
 @blp.route("/communities")
@@ -96,12 +107,18 @@ class Buildings(MethodView):
 class Units(MethodView):
     @blp.arguments(PageArgs, location="query", as_kwargs=True)
     @blp.response(200, page_of(UnitSchema))
+    @blp.alt_response(304, response="NOT_MODIFIED")
     @blp.errors(401, 404, 422)
     def get(self, community_id, building_id, **page):
-        """A building's units (numbers only; never who lives there)"""
+        """A building's units (numbers only; never who lives there), with an ETag"""
         current_actor()
-        queries.get_building(db.session, community_id, building_id)
-        return paginate(db.session, queries.units(community_id, building_id), page)
+
+        def render():
+            queries.get_building(db.session, community_id, building_id)
+            return _units.dump(paginate(db.session, queries.units(community_id, building_id), page))
+
+        key = cache_key("units", community_id, building_id, page)
+        return cached_json(key, directory_deps(community_id), render, ttl=CACHE_SECONDS)
 
     @idempotent
     @blp.arguments(UnitSchema)
@@ -144,11 +161,16 @@ class Residencies(MethodView):
     @blp.arguments(ResidencyFilterSchema, location="query")
     @blp.arguments(PageArgs, location="query", as_kwargs=True)
     @blp.response(200, page_of(ResidencySchema))
+    @blp.alt_response(304, response="NOT_MODIFIED")
     @blp.errors(401, 422)
     def get(self, args, community_id, **page):
-        """Residency claims: all of them for managers, one's own for anyone else"""
+        """Residency claims: all of them for managers, one's own for anyone else (with an ETag)"""
         actor = current_actor()
-        return paginate(db.session, queries.visible_residencies(actor, community_id, **args), page)
+        # Managers of a community share one list; anyone else's is their own.
+        sees = "all" if allows(actor, Permission.RESIDENCY_VIEW_ALL, community_id) else actor.user_id
+        key = cache_key("residencies", community_id, sees, args, page)
+        return cached_json(key, residencies_deps(community_id), ttl=CACHE_SECONDS, render=lambda: _residencies.dump(
+            paginate(db.session, queries.visible_residencies(actor, community_id, **args), page)))
 
     @idempotent
     @blp.arguments(ResidencyClaimSchema)

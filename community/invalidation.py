@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from community.models import Building, Community, Residency, StaffMember, Unit
-from core.auth import ACTORS, COMMUNITIES, actor_scope
+from core.auth import ACTORS, COMMUNITIES, actor_deps, actor_scope
 from core.cache import INSERT, Cache
 from identity.models import User
 
@@ -25,6 +25,21 @@ def places_scope(community_id: int) -> str:
 
 def residencies_scope(community_id: int) -> str:
     return f"residencies:{community_id}"
+
+
+def profile_deps(user_id: int) -> tuple[str, ...]:
+    """`GET /api/me`: the account, memberships (community names too) and residencies (units too)."""
+    return (*actor_deps(user_id), PLACES)
+
+
+def directory_deps(community_id: int) -> tuple[str, ...]:
+    """A community's buildings and units as its directory lists them."""
+    return COMMUNITIES, PLACES, places_scope(community_id)
+
+
+def residencies_deps(community_id: int) -> tuple[str, ...]:
+    """A community's residency claims as listed, with their units and residents."""
+    return COMMUNITIES, PLACES, PEOPLE, RESIDENCIES, residencies_scope(community_id)
 
 
 def _user(user: Any, change: str) -> list[str]:

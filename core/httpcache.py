@@ -1,0 +1,68 @@
+"""Conditional GET: JSON reads with an ETag of their exact bytes, 304 when the client has them,
+and the bytes themselves from the cache (core/cache.py) when nothing they show has changed.
+
+The ETag is a digest of the body and of the language it was written for, so it validates this
+very representation. Every such read is `Cache-Control: private, no-cache`: what one member or
+user sees is for their client alone, never a shared cache, and is revalidated before each use
+(a 304 costs the server the cache lookup, no database and no serialising).
+"""
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from flask import Response, current_app, request
+
+from core.cache import current_cache
+from core.i18n import select_locale
+from core.json_provider import to_json
+
+CACHE_CONTROL = "private, no-cache"
+VARY = "Authorization, Accept-Language"
+
+
+def cache_key(kind: str, *parts: Any) -> str:
+    """An entry's key from what scopes it (community, user, filters, page): readable kind, hashed rest."""
+    digest = hashlib.blake2b(to_json(parts), digest_size=16).hexdigest()
+    return f"{kind}:{digest}"
+
+
+def cached_json(
+    key: str,
+    deps: Sequence[str],
+    render: Callable[[], Any],
+    *,
+    ttl: int | Callable[[Any], int],
+    cache: bool = True,
+) -> Response:
+    """The JSON of `render()` (already dumped by its schema) as a conditional response, from the
+    cache when `deps` have not changed since it was stored under `key` in this language.
+
+    `ttl` may be a function of what `render` returned (a read that changes with the clock says
+    when); `cache=False` renders every time, and still answers 304 to a client that has it.
+    """
+    locale = select_locale()
+    lookup = current_cache().fetch(f"{key}:{locale}", deps) if cache else None
+    if lookup is not None and lookup.payload is not None:
+        body = lookup.payload
+    else:
+        data = render()
+        body = to_json(data)
+        if lookup is not None:
+            current_cache().store(lookup, body, ttl=ttl(data) if callable(ttl) else ttl)
+    return conditional(body, locale)
+
+
+def conditional(body: bytes, locale: str) -> Response:
+    """A 200 with `body` and its ETag, or a 304 when the request already names that ETag."""
+    etag = hashlib.blake2b(locale.encode() + b"\0" + body, digest_size=16).hexdigest()
+    headers = {"Cache-Control": CACHE_CONTROL, "Vary": VARY}
+    if request.if_none_match.contains_weak(etag):
+        response = current_app.response_class(status=304, headers=headers)
+        response.set_etag(etag)
+        del response.headers["Content-Type"]
+        return response
+    response = current_app.response_class(body + b"\n", mimetype="application/json", headers=headers)
+    response.set_etag(etag)
+    return response
