@@ -21,7 +21,7 @@ from community.schemas import (
 )
 from core.auth import current_actor
 from core.db import db
-from core.httpcache import cache_key, cached_json
+from core.httpcache import cached_json, entry
 from core.idempotency import idempotent
 from core.pagination import PageArgs, page_of, paginate
 from core.policy import allows
@@ -41,9 +41,12 @@ class Me(MethodView):
     @blp.errors(401)
     def get(self):
         """The caller's profile, memberships and residencies (with an ETag)"""
-        actor = current_actor()
-        return cached_json(cache_key("me", actor.user_id), profile_deps(actor.user_id),
-                           lambda: _me.dump(queries.profile(db.session, actor)), ttl=CACHE_SECONDS)
+        def read(user_id):
+            return entry(profile_deps(user_id), "me", user_id)
+
+        actor = current_actor(prefetch=lambda user_id: [read(user_id)])
+        return cached_json(read(actor.user_id), lambda: _me.dump(queries.profile(db.session, actor)),
+                           ttl=CACHE_SECONDS)
 
 
 @blp.route("/communities")
@@ -111,14 +114,14 @@ class Units(MethodView):
     @blp.errors(401, 404, 422)
     def get(self, community_id, building_id, **page):
         """A building's units (numbers only; never who lives there), with an ETag"""
-        current_actor()
+        read = entry(directory_deps(community_id), "units", community_id, building_id, page)
+        current_actor(prefetch=lambda _user_id: [read])
 
         def render():
             queries.get_building(db.session, community_id, building_id)
             return _units.dump(paginate(db.session, queries.units(community_id, building_id), page))
 
-        key = cache_key("units", community_id, building_id, page)
-        return cached_json(key, directory_deps(community_id), render, ttl=CACHE_SECONDS)
+        return cached_json(read, render, ttl=CACHE_SECONDS)
 
     @idempotent
     @blp.arguments(UnitSchema)
@@ -165,11 +168,14 @@ class Residencies(MethodView):
     @blp.errors(401, 422)
     def get(self, args, community_id, **page):
         """Residency claims: all of them for managers, one's own for anyone else (with an ETag)"""
-        actor = current_actor()
-        # Managers of a community share one list; anyone else's is their own.
+        # Managers of a community share one list (fetched with the actor: it is mostly they who
+        # ask); anyone else's is their own. Which one is decided on the actor of this request.
+        def read(sees):
+            return entry(residencies_deps(community_id), "residencies", community_id, sees, args, page)
+
+        actor = current_actor(prefetch=lambda _user_id: [read("all")])
         sees = "all" if allows(actor, Permission.RESIDENCY_VIEW_ALL, community_id) else actor.user_id
-        key = cache_key("residencies", community_id, sees, args, page)
-        return cached_json(key, residencies_deps(community_id), ttl=CACHE_SECONDS, render=lambda: _residencies.dump(
+        return cached_json(read(sees), ttl=CACHE_SECONDS, render=lambda: _residencies.dump(
             paginate(db.session, queries.visible_residencies(actor, community_id, **args), page)))
 
     @idempotent

@@ -14,7 +14,7 @@ from typing import Any
 
 from flask import Response, current_app, request
 
-from core.cache import current_cache
+from core.cache import Entry, current_cache
 from core.i18n import select_locale
 from core.json_provider import to_json
 
@@ -22,28 +22,27 @@ CACHE_CONTROL = "private, no-cache"
 VARY = "Authorization, Accept-Language"
 
 
-def cache_key(kind: str, *parts: Any) -> str:
-    """An entry's key from what scopes it (community, user, filters, page): readable kind, hashed rest."""
-    digest = hashlib.blake2b(to_json(parts), digest_size=16).hexdigest()
-    return f"{kind}:{digest}"
+def entry(deps: Sequence[str], kind: str, *parts: Any) -> Entry:
+    """The cache entry of a read in this request's language, keyed by what scopes it (community,
+    user, filters, page) and computed from the scopes `deps`: a readable kind, the rest hashed."""
+    digest = hashlib.blake2b(to_json([select_locale(), *parts]), digest_size=16).hexdigest()
+    return Entry(f"{kind}:{digest}", tuple(deps))
 
 
 def cached_json(
-    key: str,
-    deps: Sequence[str],
+    read: Entry,
     render: Callable[[], Any],
     *,
     ttl: int | Callable[[Any], int],
     cache: bool = True,
 ) -> Response:
     """The JSON of `render()` (already dumped by its schema) as a conditional response, from the
-    cache when `deps` have not changed since it was stored under `key` in this language.
+    cache when the scopes it depends on have not changed since it was stored.
 
     `ttl` may be a function of what `render` returned (a read that changes with the clock says
     when); `cache=False` renders every time, and still answers 304 to a client that has it.
     """
-    locale = select_locale()
-    lookup = current_cache().fetch(f"{key}:{locale}", deps) if cache else None
+    lookup = current_cache().fetch(read.key, read.deps) if cache else None
     if lookup is not None and lookup.payload is not None:
         body = lookup.payload
     else:
@@ -51,7 +50,7 @@ def cached_json(
         body = to_json(data)
         if lookup is not None:
             current_cache().store(lookup, body, ttl=ttl(data) if callable(ttl) else ttl)
-    return conditional(body, locale)
+    return conditional(body, select_locale())
 
 
 def conditional(body: bytes, locale: str) -> Response:

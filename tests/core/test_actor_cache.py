@@ -1,9 +1,12 @@
 """The cached actor: loaded once, and stale never, whatever changes a user's roles or account."""
+import time
+
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from app import create_app
 from community.models import Community, StaffMember, StaffRole
+from core.auth import issue_access_token
 from core.db import db
 from identity.models import User
 from tests.conftest import SECRET, bearer
@@ -133,3 +136,21 @@ def test_with_redis_down_actors_are_loaded_from_the_database(database_url, conne
     client = app.test_client()
     assert _staff_list(client, manager.user, manager.community_id).status_code == 200
     assert client.get("/api/me", headers=bearer(manager.user_id)).json["memberships"][0]["role"] == "manager"
+
+
+def test_a_remembered_token_still_expires(client):
+    """Verified tokens are remembered per process; their expiry is checked on every request."""
+    user = UserFactory()
+    headers = {"Authorization": f"Bearer {issue_access_token(user.id, ttl_seconds=1, secret=SECRET)}"}
+    assert client.get("/api/me", headers=headers).status_code == 200
+    time.sleep(1.1)
+    expired = client.get("/api/me", headers=headers)
+    assert expired.status_code == 401 and expired.json["code"] == "unauthenticated"
+
+
+def test_a_token_signed_with_another_secret_is_refused_though_a_valid_one_is_remembered(client):
+    user = UserFactory()
+    good = issue_access_token(user.id, ttl_seconds=600, secret=SECRET)
+    assert client.get("/api/me", headers={"Authorization": f"Bearer {good}"}).status_code == 200
+    forged = issue_access_token(user.id, ttl_seconds=600, secret="another-secret-that-is-long-enough-too")
+    assert client.get("/api/me", headers={"Authorization": f"Bearer {forged}"}).status_code == 401
