@@ -43,6 +43,8 @@ def profile_all() -> None:
 
     def token(login: str) -> str:
         response = client.post("/api/auth/token", json={"login": login, "password": "demo12345"})
+        if response.status_code != 200:
+            sys.exit(f"logging in as {login}: {response.status_code} {response.get_data(as_text=True)[:300]}")
         return response.json["access_token"]
 
     for name, path, headers in run.scenarios(token):
