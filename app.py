@@ -9,6 +9,7 @@ from flask import Flask
 from commerce import api as commerce_api
 from commerce import jobs as commerce_jobs
 from commerce import seed as commerce_seed
+from commerce.catalog import invalidation as catalog_invalidation
 from commerce.cli import commerce_cli
 from commerce.groupbuy import on_payments as groupbuy_on_payments
 from commerce.orders import on_payments as orders_on_payments
@@ -76,6 +77,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     # What each floor's commits make stale in the caches of hot reads: declared here, never on import.
     caches = cache.init_app(app, settings.REDIS_URL, app.extensions["linli.db"]["engine"])
     community_invalidation.watch(caches)
+    catalog_invalidation.watch(caches)
     ratelimit.init_app(app, settings.REDIS_URL)
     auth.init_app(app, load_actor=lambda user_id: community_queries.load_actor(db.session, user_id))
     observability.init_app(app)

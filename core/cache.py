@@ -78,7 +78,7 @@ class Cache:
 
     def __init__(self, redis: Redis | None) -> None:
         self.redis = redis
-        self.rules: dict[str, Rule] = {}
+        self.rules: dict[str, list[Rule]] = {}
         self._retry_at = 0.0
         self._namespace: str | None = None
 
@@ -89,9 +89,7 @@ class Cache:
     def watch(self, model: type, scopes: Scopes, *, bulk: Iterable[str]) -> None:
         """Commits that change rows of `model` bump `scopes(row, change)`, or `bulk` when the rows are unknown."""
         table = model.__table__.name  # type: ignore[attr-defined]
-        if table in self.rules:
-            raise RuntimeError(f"table {table} is watched twice")
-        self.rules[table] = Rule(scopes, tuple(bulk))
+        self.rules.setdefault(table, []).append(Rule(scopes, tuple(bulk)))
 
     # -- reading ---------------------------------------------------------------------------------
 
@@ -176,22 +174,20 @@ class Cache:
             # Entries of these scopes may stay stale until they expire: say which.
             log.error("cache invalidation failed (Redis unavailable) for %s", ", ".join(scopes))
 
-    def scopes_of_row(self, obj: Any, change: str) -> Iterable[str]:
-        rule = self.rules.get(getattr(getattr(obj, "__table__", None), "name", ""))
-        if rule is None:
-            return ()
-        try:
-            found = set(rule.scopes(obj, change))
-            if change == UPDATE:
-                found.update(rule.scopes(_Before(obj), change))  # the row moved: its old scopes too
-            return found
-        except Exception:  # never fail a flush over this: invalidate more instead
-            log.exception("cache scopes of %s failed; bumping the table's", type(obj).__name__)
-            return rule.bulk
+    def scopes_of_row(self, obj: Any, change: str) -> set[str]:
+        found: set[str] = set()
+        for rule in self.rules.get(getattr(getattr(obj, "__table__", None), "name", ""), ()):
+            try:
+                found.update(rule.scopes(obj, change))
+                if change == UPDATE:
+                    found.update(rule.scopes(_Before(obj), change))  # the row moved: its old scopes too
+            except Exception:  # never fail a flush over this: invalidate more instead
+                log.exception("cache scopes of %s failed; bumping the table's", type(obj).__name__)
+                found.update(rule.bulk)
+        return found
 
-    def scopes_of_table(self, table: str) -> Iterable[str]:
-        rule = self.rules.get(table)
-        return rule.bulk if rule else ()
+    def scopes_of_table(self, table: str) -> set[str]:
+        return {scope for rule in self.rules.get(table, ()) for scope in rule.bulk}
 
 
 class _Before:
