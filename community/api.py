@@ -45,8 +45,7 @@ class Me(MethodView):
             return entry(profile_deps(user_id), "me", user_id)
 
         actor = current_actor(prefetch=lambda user_id: [read(user_id)])
-        return cached_json(read(actor.user_id), lambda: _me.dump(queries.profile(db.session, actor)),
-                           ttl=CACHE_SECONDS)
+        return cached_json(read(actor.user_id), lambda: queries.profile(db.session, actor), _me, ttl=CACHE_SECONDS)
 
 
 @blp.route("/communities")
@@ -117,11 +116,11 @@ class Units(MethodView):
         read = entry(directory_deps(community_id), "units", community_id, building_id, page)
         current_actor(prefetch=lambda _user_id: [read])
 
-        def render():
+        def load():
             queries.get_building(db.session, community_id, building_id)
-            return _units.dump(paginate(db.session, queries.units(community_id, building_id), page))
+            return paginate(db.session, queries.units(community_id, building_id), page)
 
-        return cached_json(read, render, ttl=CACHE_SECONDS)
+        return cached_json(read, load, _units, ttl=CACHE_SECONDS)
 
     @idempotent
     @blp.arguments(UnitSchema)
@@ -175,8 +174,8 @@ class Residencies(MethodView):
 
         actor = current_actor(prefetch=lambda _user_id: [read("all")])
         sees = "all" if allows(actor, Permission.RESIDENCY_VIEW_ALL, community_id) else actor.user_id
-        return cached_json(read(sees), ttl=CACHE_SECONDS, render=lambda: _residencies.dump(
-            paginate(db.session, queries.visible_residencies(actor, community_id, **args), page)))
+        return cached_json(read(sees), lambda: paginate(db.session, queries.visible_residencies(
+            actor, community_id, **args), page), _residencies, ttl=CACHE_SECONDS)
 
     @idempotent
     @blp.arguments(ResidencyClaimSchema)

@@ -260,16 +260,23 @@ def _after_flush(session: Session, _context) -> None:
 
 
 @event.listens_for(Session, "do_orm_execute")
-def _bulk_statement(state: ORMExecuteState) -> None:
+def _bulk_statement(state: ORMExecuteState):
     if not (state.is_update or state.is_delete or state.is_insert):
-        return
+        return None
     cache = _cache_of(state.session)
     if cache is None or not cache.rules:
-        return
+        return None
     table = getattr(getattr(state.statement, "table", None), "name", None)
-    names = {table} if table else {m.local_table.name for m in state.all_mappers}
-    for name in names:
-        _collect(state.session, cache.scopes_of_table(name))
+    scopes = set().union(*(cache.scopes_of_table(name) for name in (
+        {table} if table else {m.local_table.name for m in state.all_mappers})))
+    if not scopes:
+        return None
+    # Run it here to see whether it changed anything: a periodic job's UPDATE that matched no
+    # row, or a conditional one that lost its race, leaves every cache as it was.
+    result = state.invoke_statement()
+    if getattr(result, "rowcount", -1) != 0:
+        _collect(state.session, scopes)
+    return result
 
 
 @event.listens_for(Session, "after_commit")

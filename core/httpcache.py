@@ -12,6 +12,7 @@ import hashlib
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import marshmallow as ma
 from flask import Response, current_app, request
 
 from core.cache import Entry, current_cache
@@ -31,25 +32,26 @@ def entry(deps: Sequence[str], kind: str, *parts: Any) -> Entry:
 
 def cached_json(
     read: Entry,
-    render: Callable[[], Any],
+    load: Callable[[], Any],
+    schema: ma.Schema,
     *,
     ttl: int | Callable[[Any], int],
     cache: bool = True,
 ) -> Response:
-    """The JSON of `render()` (already dumped by its schema) as a conditional response, from the
-    cache when the scopes it depends on have not changed since it was stored.
+    """What `load()` returns, dumped by `schema`, as a conditional JSON response: from the cache
+    when the scopes `read` depends on have not changed since it was stored.
 
-    `ttl` may be a function of what `render` returned (a read that changes with the clock says
-    when); `cache=False` renders every time, and still answers 304 to a client that has it.
+    `ttl` may be a function of what `load` returned (a read that changes with the clock says
+    when); `cache=False` loads every time, and still answers 304 to a client that has it.
     """
     lookup = current_cache().fetch(read.key, read.deps) if cache else None
     if lookup is not None and lookup.payload is not None:
         body = lookup.payload
     else:
-        data = render()
-        body = to_json(data)
+        found = load()
+        body = to_json(schema.dump(found))
         if lookup is not None:
-            current_cache().store(lookup, body, ttl=ttl(data) if callable(ttl) else ttl)
+            current_cache().store(lookup, body, ttl=ttl(found) if callable(ttl) else ttl)
     return conditional(body, select_locale())
 
 

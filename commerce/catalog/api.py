@@ -188,12 +188,12 @@ class Catalog(MethodView):
         actor = current_actor(prefetch=lambda _user_id: [read])
         community_queries.require_member(actor, community_id)  # before any page is served
 
-        def render():
+        def load():
             query = queries.catalog(db.session, actor, community_id, **args)
             found = paginate(db.session, query, page, count_limit=queries.CATALOG_COUNT_LIMIT)
-            return _catalog_page.dump({**found, "items": queries.in_order(db.session, found["items"])})
+            return {**found, "items": queries.in_order(db.session, found["items"])}
 
-        return cached_json(read, render, ttl=CACHE_SECONDS, cache=queries.cacheable(args))
+        return cached_json(read, load, _catalog_page, ttl=CACHE_SECONDS, cache=queries.cacheable(args))
 
 
 @blp.route("/communities/<int:community_id>/products/<int:product_id>")

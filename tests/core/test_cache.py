@@ -74,6 +74,18 @@ def test_a_bulk_statement_bumps_the_scopes_of_its_whole_table(app, connection):
         assert cache.fetch("everyone", ["actors"]).payload is None
 
 
+def test_a_bulk_statement_that_changes_no_row_bumps_nothing(app, connection):
+    """A periodic job's UPDATE that matches nothing, or a conditional one that lost its race."""
+    with app.app_context():
+        cache = current_cache()
+        cache.cached("everyone", ["actors"], lambda: b"x", ttl=60)
+        session = Session(bind=connection, join_transaction_mode="create_savepoint")
+        result = session.execute(update(User).where(User.id == -1).values(display_name="无人"))
+        assert result.rowcount == 0
+        session.commit()
+        assert cache.fetch("everyone", ["actors"]).payload == b"x"
+
+
 def test_a_release_does_not_read_the_entries_of_another(app, connection):
     with app.app_context():
         cache = current_cache()
