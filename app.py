@@ -20,6 +20,7 @@ from community.announcements import jobs as announcements_jobs
 from community.announcements import seed as announcements_seed
 from community.api import blp as community_blp
 from community.bookings import api as bookings_api
+from community.bookings import invalidation as bookings_invalidation
 from community.bookings import jobs as bookings_jobs
 from community.bookings import seed as bookings_seed
 from community.notifications import channels as notification_channels
@@ -78,6 +79,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     caches = cache.init_app(app, settings.REDIS_URL, app.extensions["linli.db"]["engine"])
     community_invalidation.watch(caches)
     catalog_invalidation.watch(caches)
+    bookings_invalidation.watch(caches)
     ratelimit.init_app(app, settings.REDIS_URL)
     auth.init_app(app, load_actor=lambda user_id: community_queries.load_actor(db.session, user_id))
     observability.init_app(app)
