@@ -8,7 +8,7 @@ CATALOGS := $(patsubst %.po,%.mo,$(wildcard translations/*/LC_MESSAGES/messages.
 FLASK := $(BIN)/flask --app app
 PORT ?= 5000
 
-.PHONY: run test lint bench worker migrate seed translations extract-messages clean
+.PHONY: run test lint bench profile worker migrate seed translations extract-messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -53,6 +53,10 @@ lint: $(DEV)
 
 bench: $(DEV) translations
 	$(BIN)/python -m bench.run
+
+# Where each benchmarked request spends its time (pyinstrument), in-process on the bench's data.
+profile: $(DEV) translations
+	$(BIN)/python -m bench.profile
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache

@@ -9,16 +9,19 @@ from flask import Flask
 from commerce import api as commerce_api
 from commerce import jobs as commerce_jobs
 from commerce import seed as commerce_seed
+from commerce.catalog import invalidation as catalog_invalidation
 from commerce.cli import commerce_cli
 from commerce.groupbuy import on_payments as groupbuy_on_payments
 from commerce.orders import on_payments as orders_on_payments
 from commerce.stores import reports as store_reports
+from community import invalidation as community_invalidation
 from community import queries as community_queries
 from community.announcements import api as announcements_api
 from community.announcements import jobs as announcements_jobs
 from community.announcements import seed as announcements_seed
 from community.api import blp as community_blp
 from community.bookings import api as bookings_api
+from community.bookings import invalidation as bookings_invalidation
 from community.bookings import jobs as bookings_jobs
 from community.bookings import seed as bookings_seed
 from community.notifications import channels as notification_channels
@@ -36,7 +39,7 @@ from community.seed import seed_demo as seed_community
 from community.visitors import api as visitors_api
 from community.visitors import jobs as visitors_jobs
 from community.visitors import seed as visitors_seed
-from core import auth, edge, errors, i18n, metrics, observability, proxy, ratelimit
+from core import auth, cache, edge, errors, i18n, json_provider, metrics, observability, proxy, ratelimit
 from core import web as core_web
 from core.auth import purge_expired_revocations
 from core.cli import register_seeders, seed_demo_command, serve_command, worker_command
@@ -74,11 +77,17 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     observability.init_error_reporting(app, settings)
     proxy.init_app(app, settings.TRUSTED_PROXY_COUNT)
     i18n.init_app(app)
+    json_provider.init_app(app)
     errors.init_app(app)
     db.init_app(
         app, app.config["SQLALCHEMY_URL"], pool_size=settings.DB_POOL_SIZE, max_overflow=settings.DB_MAX_OVERFLOW
     )
     jobs.init_app(app, settings.REDIS_URL, SCHEDULE)
+    # What each floor's commits make stale in the caches of hot reads: declared here, never on import.
+    caches = cache.init_app(app, settings.REDIS_URL, app.extensions["linli.db"]["engine"])
+    community_invalidation.watch(caches)
+    catalog_invalidation.watch(caches)
+    bookings_invalidation.watch(caches)
     ratelimit.init_app(app, settings.REDIS_URL)
     auth.init_app(app, load_actor=lambda user_id: community_queries.load_actor(db.session, user_id))
     observability.init_app(app)

@@ -2,6 +2,8 @@
 from flask.views import MethodView
 
 from community import queries, service
+from community.invalidation import directory_deps, profile_deps, residencies_deps
+from community.policy import Permission
 from community.schemas import (
     BuildingSchema,
     CommunityQuerySchema,
@@ -19,20 +21,31 @@ from community.schemas import (
 )
 from core.auth import current_actor
 from core.db import db
+from core.httpcache import cached_json, entry
 from core.idempotency import idempotent
 from core.pagination import PageArgs, page_of, paginate
+from core.policy import allows
 from core.web import Blueprint
 
 blp = Blueprint("community", __name__, url_prefix="/api", description="Communities and residency")
+
+# The hot reads of every screen, cached until what they show changes (community/invalidation.py).
+CACHE_SECONDS = 300
+_me, _units, _residencies = MeSchema(), page_of(UnitSchema)(), page_of(ResidencySchema)()
 
 
 @blp.route("/me")
 class Me(MethodView):
     @blp.response(200, MeSchema)
+    @blp.alt_response(304, response="NOT_MODIFIED")
     @blp.errors(401)
     def get(self):
-        """The caller's profile, memberships and residencies"""
-        return queries.profile(db.session, current_actor())
+        """The caller's profile, memberships and residencies (with an ETag)"""
+        def read(user_id):
+            return entry(profile_deps(user_id), "me", user_id)
+
+        actor = current_actor(prefetch=lambda user_id: [read(user_id)])
+        return cached_json(read(actor.user_id), lambda: queries.profile(db.session, actor), _me, ttl=CACHE_SECONDS)
 
 
 @blp.route("/communities")
@@ -96,12 +109,18 @@ class Buildings(MethodView):
 class Units(MethodView):
     @blp.arguments(PageArgs, location="query", as_kwargs=True)
     @blp.response(200, page_of(UnitSchema))
+    @blp.alt_response(304, response="NOT_MODIFIED")
     @blp.errors(401, 404, 422)
     def get(self, community_id, building_id, **page):
-        """A building's units (numbers only; never who lives there)"""
-        current_actor()
-        queries.get_building(db.session, community_id, building_id)
-        return paginate(db.session, queries.units(community_id, building_id), page)
+        """A building's units (numbers only; never who lives there), with an ETag"""
+        read = entry(directory_deps(community_id), "units", community_id, building_id, page)
+        current_actor(prefetch=lambda _user_id: [read])
+
+        def load():
+            queries.get_building(db.session, community_id, building_id)
+            return paginate(db.session, queries.units(community_id, building_id), page)
+
+        return cached_json(read, load, _units, ttl=CACHE_SECONDS)
 
     @idempotent
     @blp.arguments(UnitSchema)
@@ -144,11 +163,19 @@ class Residencies(MethodView):
     @blp.arguments(ResidencyFilterSchema, location="query")
     @blp.arguments(PageArgs, location="query", as_kwargs=True)
     @blp.response(200, page_of(ResidencySchema))
+    @blp.alt_response(304, response="NOT_MODIFIED")
     @blp.errors(401, 422)
     def get(self, args, community_id, **page):
-        """Residency claims: all of them for managers, one's own for anyone else"""
-        actor = current_actor()
-        return paginate(db.session, queries.visible_residencies(actor, community_id, **args), page)
+        """Residency claims: all of them for managers, one's own for anyone else (with an ETag)"""
+        # Managers of a community share one list (fetched with the actor: it is mostly they who
+        # ask); anyone else's is their own. Which one is decided on the actor of this request.
+        def read(sees):
+            return entry(residencies_deps(community_id), "residencies", community_id, sees, args, page)
+
+        actor = current_actor(prefetch=lambda _user_id: [read("all")])
+        sees = "all" if allows(actor, Permission.RESIDENCY_VIEW_ALL, community_id) else actor.user_id
+        return cached_json(read(sees), lambda: paginate(db.session, queries.visible_residencies(
+            actor, community_id, **args), page), _residencies, ttl=CACHE_SECONDS)
 
     @idempotent
     @blp.arguments(ResidencyClaimSchema)

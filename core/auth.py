@@ -1,14 +1,22 @@
-"""Authentication of a request into an `Actor`, and the access tokens that carry it."""
+"""Authentication of a request into an `Actor`, and the access tokens that carry it.
+
+The actor (platform role, memberships) is cached in Redis per user, under the scopes `ACTORS`
+and `actor_scope(user_id)`, which the floors owning users and memberships bump on every change
+(see core/cache.py): one Redis round trip answers both "is this login revoked" and "who is it".
+"""
 from __future__ import annotations
 
+import functools
 import logging
 import math
+import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import jwt
+import orjson
 from flask import Flask, current_app, g, has_app_context, request
 from redis.exceptions import RedisError
 from sqlalchemy import String, delete, event
@@ -16,6 +24,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from core.cache import Entry, current_cache
 from core.db import db
 from core.errors import Unauthenticated
 from core.i18n import lazy_gettext as _l
@@ -58,6 +67,30 @@ class Actor:
 
 
 ActorLoader = Callable[[int], Actor | None]
+Prefetch = Callable[[int], Sequence[Entry]]  # user id -> cache entries the view will read
+
+# Scopes of the cached actors: one user's, and everyone's (a change whose users are not known).
+# Communities go too: deleting one ends its memberships by cascade, unseen by the session.
+ACTORS, COMMUNITIES = "actors", "communities"
+ACTOR_CACHE_SECONDS = 300
+
+
+def actor_scope(user_id: int) -> str:
+    return f"actor:{user_id}"
+
+
+def actor_deps(user_id: int) -> tuple[str, ...]:
+    """The scopes an actor is computed from; reads derived from the actor depend on them too."""
+    return ACTORS, COMMUNITIES, actor_scope(user_id)
+
+
+def _encode(actor: Actor) -> bytes:
+    return orjson.dumps([actor.platform_role, [[m.community_id, m.role] for m in actor.memberships]])
+
+
+def _decode(user_id: int, payload: bytes) -> Actor:
+    platform_role, memberships = orjson.loads(payload)
+    return Actor(user_id, platform_role, tuple(Membership(c, r) for c, r in memberships))
 
 
 def init_app(app: Flask, load_actor: ActorLoader) -> None:
@@ -165,6 +198,21 @@ def purge_expired_revocations() -> int:
     return result.rowcount
 
 
+@functools.lru_cache(maxsize=4096)
+def _verified(token: str, secret: str) -> tuple[int, str | None, float]:
+    """The user, login and expiry of a token whose signature and claims check out.
+
+    Remembered per process: a client sends the same token for minutes, and checking it costs more
+    than the rest of a cached read. Only what verified is remembered (errors are not), under the
+    whole token and secret; expiry is checked on every request by the caller.
+    """
+    claims = jwt.decode(token, secret, algorithms=[JWT_ALGORITHM], options={"require": ["sub", "exp", "typ"]})
+    if claims["typ"] != ACCESS_TOKEN_TYPE:
+        raise jwt.InvalidTokenError("not an access token")
+    login_id = claims.get("sid") if isinstance(claims.get("sid"), str) else None
+    return int(claims["sub"]), login_id, float(claims["exp"])
+
+
 def _bearer_token() -> str | None:
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
@@ -173,8 +221,12 @@ def _bearer_token() -> str | None:
     return token.strip()
 
 
-def current_actor() -> Actor:
-    """The authenticated actor of this request, or 401 problem."""
+def current_actor(*, prefetch: Prefetch | None = None) -> Actor:
+    """The authenticated actor of this request, or 401 problem.
+
+    `prefetch(user_id)` names the cache entries the view reads next: they are fetched with the
+    actor, so a cached read costs one round trip to Redis in all.
+    """
     if "_actor" in g:
         return g._actor
     token = _bearer_token()
@@ -184,24 +236,42 @@ def current_actor() -> Actor:
             headers={"WWW-Authenticate": 'Bearer realm="linli"'},
         )
     try:
-        claims = jwt.decode(
-            token,
-            current_app.config["SECRET_KEY"],
-            algorithms=[JWT_ALGORITHM],
-            options={"require": ["sub", "exp", "typ"]},
-        )
-        if claims["typ"] != ACCESS_TOKEN_TYPE:
-            raise jwt.InvalidTokenError("not an access token")
-        if isinstance(claims.get("sid"), str) and _revoked(claims["sid"]):
-            raise jwt.InvalidTokenError("logged out")
-        user_id = int(claims["sub"])
+        user_id, login_id, expires = _verified(token, current_app.config["SECRET_KEY"])
+        if expires <= time.time():
+            raise jwt.ExpiredSignatureError("expired")
+        actor = _actor(user_id, login_id, prefetch)
     except (jwt.InvalidTokenError, ValueError):
         raise Unauthenticated(
             _l("The access token is invalid or has expired."),
             headers={"WWW-Authenticate": 'Bearer realm="linli", error="invalid_token"'},
         ) from None
-    actor = current_app.extensions["linli.load_actor"](user_id)
     if actor is None:
         raise Unauthenticated(_l("The account of this token is no longer active."))
     g._actor = actor
+    return actor
+
+
+def _actor(user_id: int, login_id: str | None, prefetch: Prefetch | None) -> Actor | None:
+    """The user's actor unless the login is revoked: cached, else loaded (and cached). What the
+    view will read from the cache next (`prefetch`) comes in the same round trip."""
+    load = current_app.extensions["linli.load_actor"]
+    cache = current_cache()
+    entries = [Entry(f"actor:{user_id}", actor_deps(user_id)), *(prefetch(user_id) if prefetch else ())]
+    # Right after a Redis outage, revocations made meanwhile may be only in the database: `_revoked`
+    # asks it until the cache has had an access token's lifetime to be repaired.
+    recent_outage = jobs.health.failed_within(current_app.config["ACCESS_TOKEN_TTL_SECONDS"])
+    found = None if recent_outage else cache.fetch_many(
+        entries, extra=[_REVOKED_KEY.format(login_id)] if login_id else [], ahead=True)
+    if found is None:  # no Redis, Redis failing or lately failed: as without a cache
+        if login_id and _revoked(login_id):
+            raise jwt.InvalidTokenError("logged out")
+        return load(user_id)
+    (lookup, *_), revoked = found
+    if login_id and revoked[0] is not None:
+        raise jwt.InvalidTokenError("logged out")
+    if lookup.payload is not None:
+        return _decode(user_id, lookup.payload)
+    actor = load(user_id)
+    if actor is not None:
+        cache.store(lookup, _encode(actor), ttl=ACTOR_CACHE_SECONDS)
     return actor

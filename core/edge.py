@@ -13,6 +13,7 @@ import re
 from typing import Any
 
 import flask
+import marshmallow as ma
 from flask import Flask, request
 from webargs import core as webargs_core
 from webargs.flaskparser import FlaskParser, is_json_request
@@ -144,12 +145,27 @@ class Request(flask.Request):
 
 
 class ArgumentsParser(FlaskParser):
-    """webargs reads the body through `request.get_json()`: one parse, the edge's refusals."""
+    """webargs reads the body through `request.get_json()`: one parse, the edge's refusals.
+
+    A schema given as a class is instantiated once, not on every request as webargs does (its
+    fields are deep-copied each time); marshmallow schemas keep no state between loads.
+    """
+
+    def _get_schema(self, argmap, req: flask.Request) -> ma.Schema:
+        if isinstance(argmap, type) and issubclass(argmap, ma.Schema):
+            schema = _SCHEMAS.get(argmap)
+            if schema is None:
+                schema = _SCHEMAS[argmap] = argmap()
+            return schema
+        return super()._get_schema(argmap, req)
 
     def _raw_load_json(self, req: flask.Request) -> Any:
         if not is_json_request(req) or not req.get_data(cache=True):
             return webargs_core.missing  # as webargs has it: an empty body is no body
         return req.get_json(force=True)
+
+
+_SCHEMAS: dict[type[ma.Schema], ma.Schema] = {}
 
 
 class TextConverter(UnicodeConverter):

@@ -3,6 +3,7 @@ from flask.views import MethodView
 
 from commerce.api import blp
 from commerce.catalog import queries, service
+from commerce.catalog.invalidation import catalog_deps
 from commerce.catalog.schemas import (
     CatalogFilterSchema,
     CatalogItemSchema,
@@ -21,13 +22,18 @@ from commerce.catalog.schemas import (
 )
 from commerce.policy import Permission
 from commerce.stores import queries as store_queries
+from community import queries as community_queries
 from core.auth import current_actor
 from core.db import db
+from core.httpcache import cached_json, entry
 from core.idempotency import idempotent
 from core.models import utcnow
 from core.pagination import PageArgs, page_of, paginate, windowed
 
 CatalogPageArgs = windowed(queries.CATALOG_WINDOW)
+# Pages and searches are cached until the catalog changes (commerce/catalog/invalidation.py).
+CACHE_SECONDS = 300
+_catalog_page = page_of(CatalogItemSchema)()
 
 
 @blp.route("/commerce/categories")
@@ -170,15 +176,24 @@ class Catalog(MethodView):
     @blp.arguments(CatalogFilterSchema, location="query")
     @blp.arguments(CatalogPageArgs, location="query", as_kwargs=True)
     @blp.response(200, page_of(CatalogItemSchema))
+    @blp.alt_response(304, response="NOT_MODIFIED")
     @blp.errors(401, 404, 422)
     def get(self, args, community_id, **page):
         """Browse and search the community's catalog: by category, text (中文 or English), price, stock
 
         `total` counts up to 1,000 matches (`total_exact` false beyond); pages reach the first 10,000.
+        Each page has an ETag: send it back in If-None-Match and an unchanged page is a 304.
         """
-        query = queries.catalog(db.session, current_actor(), community_id, **args)
-        found = paginate(db.session, query, page, count_limit=queries.CATALOG_COUNT_LIMIT)
-        return {**found, "items": queries.in_order(db.session, found["items"])}
+        read = entry(catalog_deps(), "catalog", community_id, args, page)
+        actor = current_actor(prefetch=lambda _user_id: [read])
+        community_queries.require_member(actor, community_id)  # before any page is served
+
+        def load():
+            query = queries.catalog(db.session, actor, community_id, **args)
+            found = paginate(db.session, query, page, count_limit=queries.CATALOG_COUNT_LIMIT)
+            return {**found, "items": queries.in_order(db.session, found["items"])}
+
+        return cached_json(read, load, _catalog_page, ttl=CACHE_SECONDS, cache=queries.cacheable(args))
 
 
 @blp.route("/communities/<int:community_id>/products/<int:product_id>")

@@ -171,6 +171,12 @@ def catalog(
     return query.order_by(*orders.get(sort or "newest", orders["newest"]))
 
 
+def cacheable(filters: dict) -> bool:
+    """Whether a catalog page changes only when rows do: services in stock depend on the clock too
+    (a slot that starts is no longer a place left), so those pages are computed every time."""
+    return not (filters.get("in_stock") and filters.get("kind") != ProductKind.GOODS)
+
+
 def in_order(session: Session, ids: list[int]) -> list[Product]:
     """The products with these ids, in the order of the ids."""
     found = {p.id: p for p in session.scalars(select(Product).where(Product.id.in_(ids)))} if ids else {}

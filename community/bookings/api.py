@@ -1,7 +1,9 @@
 """Amenities, their availability, bookings, wait lists, check-in and no-show blocks."""
 from flask.views import MethodView
 
+from community import queries as community_queries
 from community.bookings import queries, service
+from community.bookings.invalidation import availability_deps
 from community.bookings.schemas import (
     AmenityClosureSchema,
     AmenitySchema,
@@ -17,6 +19,7 @@ from community.bookings.schemas import (
 )
 from core.auth import current_actor
 from core.db import db
+from core.httpcache import cached_json, entry
 from core.idempotency import idempotent
 from core.pagination import PageArgs, page_of, paginate
 from core.web import Blueprint
@@ -37,6 +40,11 @@ blp = Blueprint(
         "Fees are recorded in fen on each booking and not charged yet."
     ),
 )
+
+
+# Cached per user until a booking, closure or the amenity changes, or the clock moves a slot into
+# the past (community/bookings/invalidation.py, queries.unchanged_for).
+_availability = AvailabilitySchema()
 
 
 @blp.route("/communities/<int:community_id>/amenities")
@@ -77,10 +85,21 @@ class AmenityDetail(MethodView):
 class Availability(MethodView):
     @blp.arguments(AvailabilityQuerySchema, location="query")
     @blp.response(200, AvailabilitySchema)
+    @blp.alt_response(304, response="NOT_MODIFIED")
     @blp.errors(401, 404, 422)
     def get(self, args, community_id, amenity_id):
-        """Slots of a range of days with their free places and your own bookings (never who else booked)"""
-        return queries.availability(db.session, current_actor(), community_id, amenity_id, **args)
+        """Slots of a range of days with their free places and your own bookings (never who else booked)
+
+        With an ETag: send it back in If-None-Match and an unchanged availability is a 304.
+        """
+        def read(user_id):
+            return entry(availability_deps(user_id, amenity_id), "availability", user_id, community_id, amenity_id,
+                         args)
+
+        actor = current_actor(prefetch=lambda user_id: [read(user_id)])
+        community_queries.require_member(actor, community_id)  # before anything is served
+        return cached_json(read(actor.user_id), lambda: queries.availability(
+            db.session, actor, community_id, amenity_id, **args), _availability, ttl=queries.unchanged_for)
 
 
 @blp.route("/communities/<int:community_id>/amenities/<int:amenity_id>/closures")

@@ -199,5 +199,16 @@ def availability(
     }
 
 
+def unchanged_for(found: dict[str, Any], *, longest: int = 300, now: datetime | None = None) -> int:
+    """Seconds until the clock alone changes an availability: the next of its slots to start (it
+    becomes past) or the community's next midnight (today moves, and with it the default range
+    and the last day open for booking), at most `longest`. Rows changing is the cache's business."""
+    now = now or utcnow()
+    tz = found["timezone"]
+    midnight = local_day_bounds(local_date(now, tz), tz)[1]
+    upcoming = min((s["starts_at"] for s in found["slots"] if s["starts_at"] > now), default=midnight)
+    return max(0, min(longest, int((min(upcoming, midnight) - now).total_seconds())))
+
+
 def _overlaps(closed: list[Closure], starts_at: datetime, ends_at: datetime) -> bool:
     return any(c.starts_at < ends_at and c.ends_at > starts_at for c in closed)

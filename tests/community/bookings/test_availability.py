@@ -159,6 +159,7 @@ def test_availability_costs_the_same_few_queries_for_a_day_or_a_month(app, clien
         BookingFactory(amenity=amenity, user=me, unit=home, starts_at=slot(days, 10))
     current_session().commit()
     today = local_date(utcnow(), TZ)
+    assert client.get("/api/me", headers=bearer(me.id)).status_code == 200  # the actor is cached from now on
 
     with _counting_statements(app) as one_day:
         assert _availability(client, me, amenity, f"?from={today}&to={today}").status_code == 200
