@@ -38,6 +38,7 @@ from community.visitors import jobs as visitors_jobs
 from community.visitors import seed as visitors_seed
 from core import auth, cache, edge, errors, i18n, json_provider, observability, proxy, ratelimit
 from core import web as core_web
+from core.application import Linli
 from core.cli import register_seeders, seed_demo_command, serve_command, worker_command
 from core.config import load_settings
 from core.db import db
@@ -62,7 +63,7 @@ SCHEDULE = [
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     settings = load_settings(config)
-    app = Flask(__name__, instance_path=settings.INSTANCE_PATH or os.path.join(os.getcwd(), "instance"))
+    app = Linli(__name__, instance_path=settings.INSTANCE_PATH or os.path.join(os.getcwd(), "instance"))
     app.config.update(settings.model_dump())
     app.config["SQLALCHEMY_URL"] = settings.database_url(app.instance_path)
 
