@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import marshmallow as ma
-from flask import Response, current_app, request
+from flask import Response, current_app, g, request
 
 from core.cache import Entry, current_cache
 from core.i18n import select_locale
@@ -26,7 +26,7 @@ VARY = "Authorization, Accept-Language"
 def entry(deps: Sequence[str], kind: str, *parts: Any) -> Entry:
     """The cache entry of a read in this request's language, keyed by what scopes it (community,
     user, filters, page) and computed from the scopes `deps`: a readable kind, the rest hashed."""
-    digest = hashlib.blake2b(to_json([select_locale(), *parts]), digest_size=16).hexdigest()
+    digest = hashlib.blake2b(to_json([_locale(), *parts]), digest_size=16).hexdigest()
     return Entry(f"{kind}:{digest}", tuple(deps))
 
 
@@ -52,7 +52,14 @@ def cached_json(
         body = to_json(schema.dump(found))
         if lookup is not None:
             current_cache().store(lookup, body, ttl=ttl(found) if callable(ttl) else ttl)
-    return conditional(body, select_locale())
+    return conditional(body, _locale())
+
+
+def _locale() -> str:
+    """The request's language, chosen once: keys and the ETag both name it."""
+    if "_linli_locale" not in g:
+        g._linli_locale = select_locale()
+    return g._linli_locale
 
 
 def conditional(body: bytes, locale: str) -> Response:
