@@ -12,7 +12,6 @@ import hashlib
 from collections.abc import Callable, Sequence
 from typing import Any
 
-import marshmallow as ma
 from flask import Response, current_app, g, request
 
 from core.cache import Entry, current_cache
@@ -33,13 +32,13 @@ def entry(deps: Sequence[str], kind: str, *parts: Any) -> Entry:
 def cached_json(
     read: Entry,
     load: Callable[[], Any],
-    schema: ma.Schema,
+    dump: Callable[[Any], Any],
     *,
     ttl: int | Callable[[Any], int],
     cache: bool = True,
 ) -> Response:
-    """What `load()` returns, dumped by `schema`, as a conditional JSON response: from the cache
-    when the scopes `read` depends on have not changed since it was stored.
+    """What `load()` returns, dumped by `dump` (a schema's), as a conditional JSON response: from
+    the cache when the scopes `read` depends on have not changed since it was stored.
 
     `ttl` may be a function of what `load` returned (a read that changes with the clock says
     when); `cache=False` loads every time, and still answers 304 to a client that has it.
@@ -49,7 +48,7 @@ def cached_json(
         body = lookup.payload
     else:
         found = load()
-        body = to_json(schema.dump(found))
+        body = to_json(dump(found))
         if lookup is not None:
             current_cache().store(lookup, body, ttl=ttl(found) if callable(ttl) else ttl)
     return conditional(body, _locale())
