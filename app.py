@@ -41,6 +41,7 @@ from community.visitors import jobs as visitors_jobs
 from community.visitors import seed as visitors_seed
 from core import auth, cache, edge, errors, i18n, json_provider, metrics, observability, proxy, ratelimit
 from core import web as core_web
+from core.application import Linli
 from core.auth import purge_expired_revocations
 from core.cli import register_seeders, seed_demo_command, serve_command, worker_command
 from core.config import load_settings
@@ -69,7 +70,7 @@ SCHEDULE = [
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     settings = load_settings(config)
-    app = Flask(__name__, instance_path=settings.INSTANCE_PATH or os.path.join(os.getcwd(), "instance"))
+    app = Linli(__name__, instance_path=settings.INSTANCE_PATH or os.path.join(os.getcwd(), "instance"))
     app.config.update(settings.model_dump())
     app.config["SQLALCHEMY_URL"] = settings.database_url(app.instance_path)
 

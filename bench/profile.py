@@ -47,7 +47,10 @@ def profile_all() -> None:
             sys.exit(f"logging in as {login}: {response.status_code} {response.get_data(as_text=True)[:300]}")
         return response.json["access_token"]
 
-    for name, path, headers in run.scenarios(token):
+    def etag(path: str, headers: dict[str, str]) -> str:
+        return client.get(path, headers=headers).headers["ETag"]
+
+    for name, path, headers in run.scenarios(token, etag):
         if run.ONLY not in name:
             continue
         for _ in range(20):  # warm-up: connections, caches, compiled statements

@@ -215,11 +215,14 @@ def token(base: str, login: str) -> str:
     return json.load(urllib.request.urlopen(request))["access_token"]
 
 
-def scenarios(token: Callable[[str], str]) -> list[tuple[str, str, dict[str, str]]]:
-    """The endpoints measured, with the headers of their callers (`token(login)` logs one in);
-    later issues add their hot paths here. bench/profile.py profiles the same list."""
+def scenarios(token: Callable[[str], str], etag: Callable[[str, dict[str, str]], str]
+              ) -> list[tuple[str, str, dict[str, str]]]:
+    """The endpoints measured, with the headers of their callers (`token(login)` logs one in,
+    `etag(path, headers)` is what a client that has the page would send back); later issues add
+    their hot paths here. bench/profile.py profiles the same list."""
     manager = {"Authorization": f"Bearer {token('manager@demo.local')}"}
     resident = {"Authorization": f"Bearer {token('resident@demo.local')}"}
+    catalog, availability = "/api/communities/1/products", "/api/communities/1/amenities/1/availability"
     return [
         ("GET /healthz", "/healthz", {}),
         ("GET /api/me (resident)", "/api/me", resident),
@@ -235,7 +238,19 @@ def scenarios(token: Callable[[str], str]) -> list[tuple[str, str, dict[str, str
          "/api/communities/1/products?q=%E8%8B%B9%E6%9E%9C", resident),
         ("GET /api/communities/1/products?q=organic apple (search, English)",
          "/api/communities/1/products?q=organic%20apple", resident),
+        # Services in stock follow the clock, so this page is computed on every request: what a
+        # page costs when it is not in the cache.
+        ("GET /api/communities/1/products?in_stock=true (never cached)", f"{catalog}?in_stock=true", resident),
+        ("GET /api/communities/1/products, If-None-Match (304)", catalog,
+         {**resident, "If-None-Match": etag(catalog, resident)}),
+        ("GET /api/communities/1/amenities/1/availability, If-None-Match (304)", availability,
+         {**resident, "If-None-Match": etag(availability, resident)}),
     ]
+
+
+def etag(base: str, path: str, headers: dict[str, str]) -> str:
+    with urllib.request.urlopen(urllib.request.Request(base + path, headers=headers)) as response:
+        return response.headers["ETag"]
 
 
 def checkout_script(base: str) -> str:
@@ -308,7 +323,7 @@ def run_bench(wrk: str, env: dict[str, str], database_url: str) -> None:
         drive(wrk, bare + "/json")  # warm-up
         baseline = [drive(wrk, bare + "/json")]
         measured = [(name, partial(drive, wrk, base + path, headers), True)
-                    for name, path, headers in scenarios(partial(token, base)) if ONLY in name]
+                    for name, path, headers in scenarios(partial(token, base), partial(etag, base)) if ONLY in name]
         name = "PUT cart line + POST checkout (2 residents, 1 conn each)"
         if ONLY in name:
             measured.append((name, partial(drive, wrk, base + "/", script=checkout_script(base), threads=2,

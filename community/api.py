@@ -45,7 +45,7 @@ class Me(MethodView):
             return entry(profile_deps(user_id), "me", user_id)
 
         actor = current_actor(prefetch=lambda user_id: [read(user_id)])
-        return cached_json(read(actor.user_id), lambda: queries.profile(db.session, actor), _me, ttl=CACHE_SECONDS)
+        return cached_json(read(actor.user_id), lambda: queries.profile(db.session, actor), _me.dump, ttl=CACHE_SECONDS)
 
 
 @blp.route("/communities")
@@ -120,7 +120,7 @@ class Units(MethodView):
             queries.get_building(db.session, community_id, building_id)
             return paginate(db.session, queries.units(community_id, building_id), page)
 
-        return cached_json(read, load, _units, ttl=CACHE_SECONDS)
+        return cached_json(read, load, _units.dump, ttl=CACHE_SECONDS)
 
     @idempotent
     @blp.arguments(UnitSchema)
@@ -175,7 +175,7 @@ class Residencies(MethodView):
         actor = current_actor(prefetch=lambda _user_id: [read("all")])
         sees = "all" if allows(actor, Permission.RESIDENCY_VIEW_ALL, community_id) else actor.user_id
         return cached_json(read(sees), lambda: paginate(db.session, queries.visible_residencies(
-            actor, community_id, **args), page), _residencies, ttl=CACHE_SECONDS)
+            actor, community_id, **args), page), _residencies.dump, ttl=CACHE_SECONDS)
 
     @idempotent
     @blp.arguments(ResidencyClaimSchema)

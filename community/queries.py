@@ -1,7 +1,9 @@
 """Read-side selects of the community floor, scoped to what the actor may see."""
 from __future__ import annotations
 
-from sqlalchemy import Select, String, literal, or_, select, union_all
+import functools
+
+from sqlalchemy import Select, String, bindparam, literal, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from community.models import RESIDENT, Building, Community, Residency, ResidencyStatus, StaffMember, Unit
@@ -12,19 +14,30 @@ from core.policy import allows, require
 from identity.models import User
 
 
-def load_actor(session: Session, user_id: int) -> Actor | None:
-    """The actor for an authenticated user id: platform role and memberships, in one query."""
+@functools.cache
+def _actor_statement() -> Select:
+    """The actor's query, built once: on the tables' columns (Core, no ORM entities to load) with
+    the user id as a parameter, so each run reuses the compiled SQL instead of building it anew."""
+    users, residencies, staff = User.__table__.c, Residency.__table__.c, StaffMember.__table__.c
     memberships = union_all(
-        select(Residency.user_id, Residency.community_id, literal(RESIDENT, String).label("role")).where(
-            Residency.user_id == user_id, Residency.status == ResidencyStatus.APPROVED
+        select(residencies.user_id, residencies.community_id, literal(RESIDENT, String).label("role")).where(
+            residencies.user_id == bindparam("user_id"), residencies.status == ResidencyStatus.APPROVED.value
         ),
-        select(StaffMember.user_id, StaffMember.community_id, StaffMember.role).where(StaffMember.user_id == user_id),
+        select(staff.user_id, staff.community_id, staff.role).where(staff.user_id == bindparam("user_id")),
     ).subquery()
-    rows = session.execute(
-        select(User.platform_role, memberships.c.community_id, memberships.c.role)
-        .outerjoin(memberships, memberships.c.user_id == User.id)
-        .where(User.id == user_id, User.is_active.is_(True))
-    ).all()
+    return (
+        select(users.platform_role, memberships.c.community_id, memberships.c.role)
+        .outerjoin_from(User.__table__, memberships, memberships.c.user_id == users.id)
+        .where(users.id == bindparam("user_id"), users.is_active.is_(True))
+    )
+
+
+def load_actor(session: Session, user_id: int) -> Actor | None:
+    """The actor for an authenticated user id: platform role and memberships, in one query.
+
+    Read on every cache miss of an actor (core/auth.py), the hottest query there is.
+    """
+    rows = session.execute(_actor_statement(), {"user_id": user_id}).all()
     if not rows:
         return None
     found = {Membership(int(cid), str(role)) for _, cid, role in rows if cid is not None}

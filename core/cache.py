@@ -11,6 +11,10 @@ Why it is never stale: the versions are read before the database, and bumped aft
 A reader that saw the old versions may store what it read before the commit, but under the old
 versions, which no longer match; a reader that saw the new versions reads after the commit.
 
+What is not seen: writes that bypass the Session (a raw `Connection.execute`, legacy
+`bulk_save_objects`, SQL from outside the app). Write watched tables through a Session, as the
+project does everywhere; an import from outside must bump the scopes itself (`Cache.bump`).
+
 Entries are keyed by a fingerprint of the code too, so a release never serves its predecessor's
 shapes. With no Redis configured, or Redis failing, reads go to the database (a failing Redis is
 left alone for a second before it is tried again); a bump that fails is logged, and entries expire

@@ -12,8 +12,7 @@ import hashlib
 from collections.abc import Callable, Sequence
 from typing import Any
 
-import marshmallow as ma
-from flask import Response, current_app, request
+from flask import Response, current_app, g, request
 
 from core.cache import Entry, current_cache
 from core.i18n import select_locale
@@ -26,20 +25,20 @@ VARY = "Authorization, Accept-Language"
 def entry(deps: Sequence[str], kind: str, *parts: Any) -> Entry:
     """The cache entry of a read in this request's language, keyed by what scopes it (community,
     user, filters, page) and computed from the scopes `deps`: a readable kind, the rest hashed."""
-    digest = hashlib.blake2b(to_json([select_locale(), *parts]), digest_size=16).hexdigest()
+    digest = hashlib.blake2b(to_json([_locale(), *parts]), digest_size=16).hexdigest()
     return Entry(f"{kind}:{digest}", tuple(deps))
 
 
 def cached_json(
     read: Entry,
     load: Callable[[], Any],
-    schema: ma.Schema,
+    dump: Callable[[Any], Any],
     *,
     ttl: int | Callable[[Any], int],
     cache: bool = True,
 ) -> Response:
-    """What `load()` returns, dumped by `schema`, as a conditional JSON response: from the cache
-    when the scopes `read` depends on have not changed since it was stored.
+    """What `load()` returns, dumped by `dump` (a schema's), as a conditional JSON response: from
+    the cache when the scopes `read` depends on have not changed since it was stored.
 
     `ttl` may be a function of what `load` returned (a read that changes with the clock says
     when); `cache=False` loads every time, and still answers 304 to a client that has it.
@@ -49,10 +48,17 @@ def cached_json(
         body = lookup.payload
     else:
         found = load()
-        body = to_json(schema.dump(found))
+        body = to_json(dump(found))
         if lookup is not None:
             current_cache().store(lookup, body, ttl=ttl(found) if callable(ttl) else ttl)
-    return conditional(body, select_locale())
+    return conditional(body, _locale())
+
+
+def _locale() -> str:
+    """The request's language, chosen once: keys and the ETag both name it."""
+    if "_linli_locale" not in g:
+        g._linli_locale = select_locale()
+    return g._linli_locale
 
 
 def conditional(body: bytes, locale: str) -> Response:

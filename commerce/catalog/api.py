@@ -191,9 +191,9 @@ class Catalog(MethodView):
         def load():
             query = queries.catalog(db.session, actor, community_id, **args)
             found = paginate(db.session, query, page, count_limit=queries.CATALOG_COUNT_LIMIT)
-            return {**found, "items": queries.in_order(db.session, found["items"])}
+            return {**found, "items": queries.cards(db.session, found["items"])}
 
-        return cached_json(read, load, _catalog_page, ttl=CACHE_SECONDS, cache=queries.cacheable(args))
+        return cached_json(read, load, _catalog_page.dump, ttl=CACHE_SECONDS, cache=queries.cacheable(args))
 
 
 @blp.route("/communities/<int:community_id>/products/<int:product_id>")

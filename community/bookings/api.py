@@ -16,6 +16,7 @@ from community.bookings.schemas import (
     BookingFilterSchema,
     BookingRequestSchema,
     BookingSchema,
+    dump_availability,
 )
 from core.auth import current_actor
 from core.db import db
@@ -40,11 +41,6 @@ blp = Blueprint(
         "Fees are recorded in fen on each booking and not charged yet."
     ),
 )
-
-
-# Cached per user until a booking, closure or the amenity changes, or the clock moves a slot into
-# the past (community/bookings/invalidation.py, queries.unchanged_for).
-_availability = AvailabilitySchema()
 
 
 @blp.route("/communities/<int:community_id>/amenities")
@@ -92,6 +88,8 @@ class Availability(MethodView):
 
         With an ETag: send it back in If-None-Match and an unchanged availability is a 304.
         """
+        # Cached per user until a booking, closure or the amenity changes, or the clock moves a
+        # slot into the past (community/bookings/invalidation.py, queries.unchanged_for).
         def read(user_id):
             return entry(availability_deps(user_id, amenity_id), "availability", user_id, community_id, amenity_id,
                          args)
@@ -99,7 +97,7 @@ class Availability(MethodView):
         actor = current_actor(prefetch=lambda user_id: [read(user_id)])
         community_queries.require_member(actor, community_id)  # before anything is served
         return cached_json(read(actor.user_id), lambda: queries.availability(
-            db.session, actor, community_id, amenity_id, **args), _availability, ttl=queries.unchanged_for)
+            db.session, actor, community_id, amenity_id, **args), dump_availability, ttl=queries.unchanged_for)
 
 
 @blp.route("/communities/<int:community_id>/amenities/<int:amenity_id>/closures")

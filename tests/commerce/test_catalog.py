@@ -269,3 +269,34 @@ def test_deleted_products_do_not_keep_their_category_from_being_removed(client, 
     archived = client.get(f"{mine}?archived=true", headers=bearer(owner.id)).json["items"]
     assert sorted((p["name"], p["category_id"]) for p in archived) == [("冰皮月饼", None), ("过季月饼", None)]
     assert client.get(f"{mine}/{gone.id}", headers=bearer(owner.id)).json["category_id"] is None
+
+
+def test_catalog_cards_read_without_the_orm_show_what_the_products_would(app, world):
+    """The page's cards come from one Core query; they must say what the ORM's products say."""
+    from commerce.catalog import queries
+    from commerce.catalog.api import _catalog_page
+    from commerce.catalog.models import Product
+
+    _community, store, _owner, _resident = world
+    store.rating_total, store.rating_count = 9, 2
+    current_session().commit()
+    products = [
+        product_of(store, name="有货", stock=3),
+        product_of(store, name="没货", stock=0),
+        product_of(store, name="停售有货", variants=[{"name": "a", "price": 100, "stock": 5},
+                                                 {"name": "b", "price": 200, "stock": 0}]),
+        product_of(store, name="保洁", kind="service"),
+    ]
+    products[0].rating_total, products[0].rating_count, products[0].images = 14, 3, ["https://img.example.cn/a.jpg"]
+    products[2].variants[0].active = False  # its units are not for sale
+    current_session().commit()
+    ids = [p.id for p in reversed(products)] + [10**9]  # a missing id is left out, as before
+    with app.app_context():
+        def page(items):
+            return _catalog_page.dump({"items": items, "page": 1, "page_size": 20, "total": 4, "total_exact": True})
+
+        cards = page(queries.cards(current_session(), ids))
+        assert cards == page([current_session().get(Product, i) for i in ids[:-1]])
+    assert [c["in_stock"] for c in cards["items"]] == [True, False, False, True]
+    assert cards["items"][-1]["rating"] == 4.67 and cards["items"][-1]["image"] == "https://img.example.cn/a.jpg"
+    assert cards["items"][0]["store"]["rating"] == 4.5

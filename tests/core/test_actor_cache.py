@@ -9,6 +9,7 @@ from community.models import Community, StaffMember, StaffRole
 from core.auth import issue_access_token
 from core.db import db
 from identity.models import User
+from tests.community.bookings.factories import AmenityFactory
 from tests.conftest import SECRET, bearer
 from tests.factories import (
     PASSWORD,
@@ -127,15 +128,27 @@ def test_a_logged_out_login_stops_at_once_though_its_actor_is_cached(client):
     assert client.get("/api/me", headers=headers).status_code == 401
 
 
-def test_with_redis_down_actors_are_loaded_from_the_database(database_url, connection):
+def test_with_redis_down_every_read_comes_from_the_database(database_url, connection):
+    """Actors and cached reads alike: Redis failing costs speed, never an answer."""
     app = create_app({"DATABASE_URL": database_url, "REDIS_URL": "redis://127.0.0.1:1/0", "LOG_LEVEL": "ERROR",
                       "SECRET_KEY": SECRET})
     with app.app_context():  # sees the test's rows, as the fixtures' app does
         db.sessionmaker.configure(bind=connection, join_transaction_mode="create_savepoint")
-    manager = StaffFactory()
+    community = CommunityFactory()
+    manager = StaffFactory(community=community)
+    unit = UnitFactory(building=BuildingFactory(community=community))
+    resident = ResidencyFactory(unit=unit).user
+    amenity = AmenityFactory(community=community)
     client = app.test_client()
     assert _staff_list(client, manager.user, manager.community_id).status_code == 200
     assert client.get("/api/me", headers=bearer(manager.user_id)).json["memberships"][0]["role"] == "manager"
+    base = f"/api/communities/{community.id}"
+    for path in (f"{base}/buildings/{unit.building_id}/units", f"{base}/residencies", f"{base}/products",
+                 f"{base}/amenities/{amenity.id}/availability"):
+        response = client.get(path, headers=bearer(resident.id))
+        assert response.status_code == 200 and response.headers["ETag"], path
+        again = client.get(path, headers={**bearer(resident.id), "If-None-Match": response.headers["ETag"]})
+        assert again.status_code == 304, path
 
 
 def test_a_remembered_token_still_expires(client):

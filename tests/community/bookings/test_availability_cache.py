@@ -5,12 +5,14 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from community.bookings import jobs
-from community.bookings.queries import unchanged_for
+from community.bookings import jobs, service
+from community.bookings.queries import availability, unchanged_for
+from community.bookings.schemas import AvailabilitySchema, dump_availability
 from community.models import Residency
+from community.queries import load_actor
 from tests.community.bookings.factories import AmenityFactory, BookingFactory, household, iso, member_of, slot
 from tests.conftest import bearer
-from tests.factories import CommunityFactory, staff_of
+from tests.factories import CommunityFactory, current_session, staff_of
 
 
 @pytest.fixture
@@ -158,3 +160,19 @@ def test_an_amenity_of_another_community_is_never_served_from_a_cache(client, co
     wrong = client.get(f"/api/communities/{elsewhere.id}/amenities/{amenity.id}/availability",
                        headers=bearer(stranger.id))
     assert wrong.status_code == 404
+
+
+def test_availability_is_written_as_its_schema_would_write_it(app, community):
+    amenity = AmenityFactory(community=community, capacity=2)
+    manager = staff_of(community)
+    resident, home = household(community)
+    neighbour, neighbours_home = household(community)
+    BookingFactory(amenity=amenity, user=resident, unit=home, starts_at=slot(1, 9))
+    BookingFactory(amenity=amenity, user=neighbour, unit=neighbours_home, starts_at=slot(1, 9), status="waiting")
+    with app.app_context():
+        session = current_session()
+        service.add_closure(session, load_actor(session, manager.id), community.id, amenity.id,
+                            starts_at=slot(2, 8), ends_at=slot(2, 12), reason="保养")
+        found = availability(session, load_actor(session, resident.id), community.id, amenity.id)
+    assert found["closures"] and any(s["mine"] for s in found["slots"])
+    assert dump_availability(found) == AvailabilitySchema().dump(found)
