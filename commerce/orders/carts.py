@@ -14,7 +14,7 @@ from commerce.errors import (
     SlotRequired,
 )
 from commerce.orders import pricing, queries
-from commerce.orders.coupons import best_claimed, coupon_problem, find_coupon, terms
+from commerce.orders.coupons import best_claimed, coupon_problem, find_coupon, terms, use_problem
 from commerce.orders.models import (
     Cart,
     CartLine,
@@ -138,7 +138,12 @@ def view_cart(session: Session, actor: Actor, community_id: int, store_id: int, 
         coupon, from_wallet = (best[0], True) if best else (None, False)
     quoted = quote(store, rows, fulfilment, coupon)
     if coupon is not None:
-        coupon_error = coupon_problem(quoted, coupon)
+        # A code typed in is told apart from one that applies: used up, all claimed, or the
+        # resident's own limit reached is said here, not first at checkout.
+        coupon_error = coupon_problem(quoted, coupon) or (
+            use_problem(session, actor, coupon) if not from_wallet else None)
+        if coupon_error is not None:
+            quoted = quote(store, rows, fulfilment, None)
     applied = coupon if coupon is not None and coupon_error is None else None
     return {
         "store_id": store_id, "community_id": community_id, "fulfilment": fulfilment,

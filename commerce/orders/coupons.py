@@ -67,12 +67,15 @@ def coupon_problem(quoted: pricing.Quote, coupon: Coupon) -> Exception | None:
     return None
 
 
-def redeem(session: Session, actor: Actor, coupon: Coupon, quoted: pricing.Quote) -> None:
-    problem = coupon_problem(quoted, coupon)
-    if problem is not None:
-        raise problem
+def use_problem(session: Session, actor: Actor, coupon: Coupon) -> Exception | None:
+    """Why the resident cannot use this coupon now however the order looks: it is used up, all of a
+    claimable one's are held by others, or the resident has used it as often as it allows."""
     if coupon.total_limit is not None and coupon.redeemed >= coupon.total_limit:
-        raise CouponExhausted()
+        return CouponExhausted()
+    if coupon.claimable and coupon.total_limit is not None and coupon.claimed >= coupon.total_limit and not (
+            session.scalar(select(CouponClaim.id).where(CouponClaim.coupon_id == coupon.id,
+                                                        CouponClaim.user_id == actor.user_id))):
+        return CouponExhausted()
     if coupon.per_resident_limit is not None:
         used = session.scalar(
             select(func.count()).where(CouponRedemption.coupon_id == coupon.id,
@@ -80,7 +83,14 @@ def redeem(session: Session, actor: Actor, coupon: Coupon, quoted: pricing.Quote
                                        CouponRedemption.released_at.is_(None))
         )
         if used >= coupon.per_resident_limit:
-            raise CouponLimitReached()
+            return CouponLimitReached()
+    return None
+
+
+def redeem(session: Session, actor: Actor, coupon: Coupon, quoted: pricing.Quote) -> None:
+    problem = coupon_problem(quoted, coupon) or use_problem(session, actor, coupon)
+    if problem is not None:
+        raise problem
     coupon.redeemed += 1
 
 
@@ -150,6 +160,7 @@ def create_coupon(session: Session, actor: Actor, store_id: int, **fields) -> Co
     """The owner offers a coupon, code-only or claimable (listed for residents). Commits."""
     store_queries.require_store(session, actor, store_id, Permission.COUPON_MANAGE)
     fields["code"] = fields["code"].strip().upper()
+    _check_not_over(fields)
     _check_coupon(fields)
     if fields.get("claimable"):
         _check_claimable(fields)
@@ -169,6 +180,14 @@ def _check_coupon(fields: dict) -> None:
     starts, ends = fields.get("starts_at"), fields.get("ends_at")
     if starts and ends and ends <= starts:
         raise InvalidInput(errors={"ends_at": [str(_l("Must be later than starts_at."))]})
+
+
+def _check_not_over(fields: dict) -> None:
+    """A coupon given an end that has already passed could never be used, and would be listed as if
+    it could. Checked only on the end the caller sends: an old coupon's past end may stay."""
+    ends = fields.get("ends_at")
+    if ends is not None and ends <= utcnow():
+        raise InvalidInput(errors={"ends_at": [str(_l("Must be in the future."))]})
 
 
 def _check_claimable(fields: dict) -> None:
@@ -201,6 +220,7 @@ def update_coupon(session: Session, actor: Actor, store_id: int, coupon_id: int,
     coupon = queries.get_store_coupon(session, actor, store_id, coupon_id)
     coupon = session.scalar(select(Coupon).where(Coupon.id == coupon.id).with_for_update()
                             .execution_options(populate_existing=True))
+    _check_not_over(fields)
     _check_coupon({"kind": coupon.kind, "value": coupon.value, "starts_at": coupon.starts_at,
                    "ends_at": coupon.ends_at, **fields})
     if fields.get("total_limit") is not None and fields["total_limit"] < coupon.redeemed:

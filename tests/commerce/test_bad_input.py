@@ -2,7 +2,7 @@
 import pytest
 
 from core.models import utcnow
-from tests.commerce.factories import CategoryFactory, product_of, store_serving
+from tests.commerce.factories import CategoryFactory, CouponFactory, product_of, store_serving
 from tests.conftest import bearer
 from tests.factories import CommunityFactory, UserFactory, current_session, resident_of
 
@@ -17,11 +17,12 @@ def world(connection):
     other_store, _ = store_serving(community)
     deleted = product_of(store, name="下架的梨")
     deleted.archived_at, deleted.published = utcnow(), False
+    coupon = CouponFactory(store=store, code="LIVE")
     current_session().commit()
     return {"c": community.id, "s": store.id, "p": product.id, "v": product.variants[0].id,
             "owner": owner, "resident": resident_of(community), "cat": CategoryFactory().id,
             "admin": UserFactory(platform_role="admin"), "theirs": product_of(other_store).id,
-            "deleted": deleted.id, "service": product_of(store, name="保洁", kind="service").id}
+            "deleted": deleted.id, "coupon": coupon.id, "service": product_of(store, name="保洁", kind="service").id}
 
 
 _PAST_SLOT = {"slots": [{"starts_at": "2020-01-01T10:00:00+08:00", "ends_at": "2020-01-01T12:00:00+08:00",
@@ -54,6 +55,10 @@ CASES = [
     ("owner", "POST", "/api/stores/{s}/coupons", {"code": "ABC", "kind": "fixed", "value": 1,
                                                   "starts_at": "2030-01-02T00:00:00Z",
                                                   "ends_at": "2030-01-01T00:00:00Z"}, "ends_at"),
+    # An end that has already passed: the coupon could never be used.
+    ("owner", "POST", "/api/stores/{s}/coupons", {"code": "ABC", "kind": "fixed", "value": 1,
+                                                  "ends_at": "2020-01-01T00:00:00Z"}, "ends_at"),
+    ("owner", "PATCH", "/api/stores/{s}/coupons/{coupon}", {"ends_at": "2020-01-01T00:00:00Z"}, "ends_at"),
     # Restricted to what the store cannot sell: another store's product, a deleted one, no product at all.
     ("owner", "POST", "/api/stores/{s}/coupons", {"code": "ABC", "kind": "fixed", "value": 1,
                                                   "product_ids": ["{theirs}"]}, "product_ids"),

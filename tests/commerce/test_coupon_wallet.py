@@ -225,3 +225,20 @@ def test_a_suspended_store_s_coupons_leave_the_lists_and_cannot_be_claimed(clien
     assert _claim(client, world, coupon["id"]).status_code == 404
     assert client.get(f"{_base(world)}/stores/{world['store'].id}/coupons",
                       headers=bearer(world["resident"].id)).status_code == 404
+
+
+@pytest.mark.parametrize("used_up", ["all_claimed", "all_redeemed"])
+def test_the_cart_says_a_typed_code_is_used_up_before_checkout_does(client, world, used_up):
+    coupon = _offer(client, world, code="LAST", total_limit=1)
+    other = resident_of(world["community"])
+    assert client.post(f"{_base(world)}/coupons/{coupon['id']}/claim", headers=bearer(other.id)).status_code == 201
+    if used_up == "all_redeemed":
+        current_session().get(Coupon, coupon["id"]).redeemed = 1
+        current_session().commit()
+
+    cart = _cart(client, world, apples=2, coupon_code="last")
+
+    assert cart["coupon_error"] == "coupon_exhausted"
+    assert cart["coupon"] is None and cart["discount"] == 0 and cart["total"] == cart["subtotal"]
+    refused = _checkout(client, world, coupon_code="LAST")
+    assert refused.status_code == 409 and refused.json["code"] == "coupon_exhausted"
