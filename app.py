@@ -33,6 +33,7 @@ from community.parcels import api as parcels_api
 from community.parcels import jobs as parcels_jobs
 from community.parcels import seed as parcels_seed
 from community.requests import api as requests_api
+from community.requests import invalidation as requests_invalidation
 from community.requests import jobs as requests_jobs
 from community.requests import seed as requests_seed
 from community.seed import seed_demo as seed_community
@@ -89,6 +90,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     community_invalidation.watch(caches)
     catalog_invalidation.watch(caches)
     bookings_invalidation.watch(caches)
+    requests_invalidation.watch(caches)
     ratelimit.init_app(app, settings.REDIS_URL)
     auth.init_app(app, load_actor=lambda user_id: community_queries.load_actor(db.session, user_id))
     observability.init_app(app)

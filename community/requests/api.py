@@ -3,6 +3,7 @@ statistics and settings."""
 from flask.views import MethodView
 
 from community.requests import categories, filing, queries, workflow
+from community.requests.invalidation import queue_deps
 from community.requests.schemas import (
     AssignSchema,
     CategoryFilterSchema,
@@ -24,9 +25,13 @@ from community.requests.schemas import (
 )
 from core.auth import current_actor
 from core.db import db
+from core.httpcache import cached_json, entry
 from core.idempotency import idempotent
 from core.pagination import PageArgs, page_of, paginate
 from core.web import Blueprint
+
+CACHE_SECONDS = 300
+_queue_page = page_of(ServiceRequestSchema)()
 
 blp = Blueprint("requests", __name__, url_prefix="/api",
                 description="Service requests (报事报修, complaints)")
@@ -72,10 +77,20 @@ class ServiceRequests(MethodView):
     @blp.arguments(QueueArgsSchema, location="query")
     @blp.arguments(PageArgs, location="query", as_kwargs=True)
     @blp.response(200, page_of(ServiceRequestSchema))
+    @blp.alt_response(304, response="NOT_MODIFIED")
     @blp.errors(401, 404, 422)
     def get(self, args, community_id, **page):
-        """The request queue: the community's for managers and maintenance, one's own for residents"""
-        return paginate(db.session, queries.request_queue(db.session, current_actor(), community_id, **args), page)
+        """The request queue: the community's for managers and maintenance, one's own for residents (with an ETag)"""
+        # Cached per reader (what they may see, and whose contacts, is theirs) until a request,
+        # category, name, unit or their roles change (community/requests/invalidation.py). An age
+        # filter moves with the clock, so it is computed every time.
+        def read(user_id):
+            return entry(queue_deps(user_id, community_id), "request-queue", user_id, community_id, args, page)
+
+        actor = current_actor(prefetch=lambda user_id: [read(user_id)])
+        return cached_json(read(actor.user_id), lambda: paginate(db.session, queries.request_queue(
+            db.session, actor, community_id, **args), page), _queue_page.dump, ttl=CACHE_SECONDS,
+            cache=args.get("min_age_hours") is None)
 
     @idempotent
     @blp.arguments(FileRequestSchema)
