@@ -50,6 +50,7 @@ from core.db import db
 from core.idempotency import purge_expired_idempotency_records
 from core.jobs import PeriodicJob, jobs, purge_finished_outbox_rows
 from identity.api import blp as identity_blp
+from logistics.cli import logistics_cli
 from payments import api as payments_api
 from payments import jobs as payments_jobs
 from payments.cli import ledger_cli, use_localstripe_unless_configured
@@ -125,6 +126,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(ledger_cli)
     app.cli.add_command(commerce_cli)
+    app.cli.add_command(logistics_cli)
     app.cli.add_command(risk_cli)
     app.extensions["linli.serve_hooks"] = [use_localstripe_unless_configured]
     register_seeders(
