@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import logging
+import os
 import signal
+import socket
 import time
 
 import click
@@ -11,6 +13,7 @@ from flask.cli import with_appcontext
 from redis.exceptions import RedisError
 from werkzeug.serving import run_simple
 
+from core import metrics
 from core.db import db
 from core.jobs import QUEUES, Scheduler, Worker, jobs
 
@@ -29,6 +32,9 @@ def worker_command(queues: tuple[str, ...], burst: bool, no_schedule: bool) -> N
         raise click.ClickException("REDIS_URL is not set: without Redis, jobs run in-process.")
     app = current_app._get_current_object()
     Scheduler(app, periodic=not no_schedule).start_in_process()
+    # With PROMETHEUS_MULTIPROC_DIR, the work horses (one at a time) count into one set of files; the
+    # scheduler, forked above and running beside them, keeps files of its own pid.
+    metrics.share_files_with_forks(f"rq-{socket.gethostname()}-{os.getpid()}")
     while True:
         worker = Worker(list(queues), connection=jobs.redis,
                         job_monitoring_interval=app.config["JOB_HEARTBEAT_SECONDS"])

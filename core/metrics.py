@@ -8,20 +8,22 @@ development, and nobody in production (404).
 Under gunicorn each worker is a process: with PROMETHEUS_MULTIPROC_DIR set (in gunicorn's
 environment, an empty directory; gunicorn.conf.py empties it at start and tells it of dead workers)
 every worker writes its counts there and a scrape adds them up, whichever worker answers it. Without
-it the counts are the answering process's own (right for `make run`'s single process).
+it the counts are the answering process's own (right for `make run`'s single process). An RQ worker
+given the same directory adds its jobs' counts (Stripe calls made by jobs) under one name per worker.
 """
 from __future__ import annotations
 
 import hmac
 import ipaddress
 import logging
+import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from flask import Flask, Response, current_app, has_app_context, request
-from prometheus_client import CollectorRegistry, Counter, Histogram, disable_created_metrics
+from prometheus_client import CollectorRegistry, Counter, Histogram, disable_created_metrics, values
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.exposition import choose_encoder
 from prometheus_client.multiprocess import MultiProcessCollector
@@ -159,6 +161,17 @@ def timed_call(service: str, operation: str) -> Iterator[None]:
         metrics = _metrics()
         if metrics is not None:
             metrics.calls.labels(service, operation).observe(time.perf_counter() - started)
+
+
+def share_files_with_forks(identifier: str) -> None:
+    """Under multiprocess mode, makes the processes forked from this one write their counts to one set
+    of files named by `identifier` rather than a set per pid. For a parent whose forks never run at the
+    same time, like an RQ worker's work horses (one job at a time): each horse takes up the counts
+    where the last left them, instead of leaving files behind per job. The metrics' children must not
+    exist yet in this process (they are made by `.labels()`, in the horse)."""
+    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        return
+    values.ValueClass = values.MultiProcessValue(lambda: identifier)
 
 
 def observe_webhook_lag(source: str, created: object) -> None:
