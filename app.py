@@ -54,7 +54,10 @@ from logistics.cli import logistics_cli
 from payments import api as payments_api
 from payments import jobs as payments_jobs
 from payments.cli import ledger_cli, use_localstripe_unless_configured
+from risk import api as risk_api
 from risk.cli import risk_cli
+from risk.financing import jobs as financing_jobs
+from risk.financing import wiring as financing_wiring
 
 SCHEDULE = [
     PeriodicJob("core.purge-idempotency-records", purge_expired_idempotency_records, interval=3600),
@@ -67,6 +70,7 @@ SCHEDULE = [
     *parcels_jobs.PERIODIC,
     *payments_jobs.PERIODIC,
     *commerce_jobs.PERIODIC,
+    *financing_jobs.PERIODIC,
 ]
 
 
@@ -112,6 +116,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         parcels_api.blp,
         payments_api.blp,
         commerce_api.blp,
+        risk_api.blp,
     ):
         api.register_blueprint(blueprint)
     app.register_blueprint(open311_api.blp)  # GeoReport v2 documents itself; not in /api's OpenAPI
@@ -120,6 +125,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     orders_on_payments.subscribe_to_payments()
     groupbuy_on_payments.subscribe_to_payments()
     store_reports.register_exports()
+    financing_wiring.register()  # its ledger accounts, withholding at settlement, statement lines
 
     app.cli.add_command(worker_command)
     app.cli.add_command(serve_command)

@@ -65,6 +65,12 @@ class Settings(BaseSettings):
     EXPORT_INLINE_ROWS: int = Field(default=5_000, ge=1)  # larger CSV reports are made by a job
     PAYOUT_MINIMUM: int = Field(default=1_000, ge=1)  # fen: smaller balances wait for the next payout
     PAYOUT_ONBOARDING_RETURN_URL: str = "http://127.0.0.1:5000/api/docs"  # where Stripe's onboarding returns
+    # Merchant financing (risk/financing): fen, days.
+    FINANCING_MIN_OFFER: int = Field(default=50_000, ge=1)  # no offer below 500 yuan
+    FINANCING_STORE_LIMIT: int = Field(default=10_000_000, ge=1)  # what one store may owe at once
+    FINANCING_COMMUNITY_LIMIT: int = Field(default=50_000_000, ge=1)  # what one community's stores may owe
+    FINANCING_OFFER_DAYS: int = Field(default=7, ge=1)  # an offer's validity
+    FINANCING_DEFAULT_AFTER_DAYS: int = Field(default=60, ge=1)  # late this long: defaulted
     INSTANCE_PATH: str | None = None
     # Observability. /metrics: with METRICS_TOKEN, for whoever sends it as a bearer token; without,
     # for direct loopback connections in development and for nobody in production. Under gunicorn,

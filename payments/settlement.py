@@ -3,6 +3,7 @@ it is owed, each with the postings it settles."""
 from __future__ import annotations
 
 import logging
+from typing import Protocol
 
 from flask import current_app
 from sqlalchemy import exists, or_, select
@@ -23,6 +24,26 @@ from payments.models import (
 from payments.validation import check_text, invalid
 
 log = logging.getLogger(__name__)
+
+
+class Withholder(Protocol):
+    """A higher floor's claim on what settlement would pay a payee (financing withholds a share of each
+    settlement until an advance is repaid). Registered when the app is created (`register_withholder`)."""
+
+    def accounts(self, session: Session, payee: str, currency: str) -> list[str]:
+        """Takes the withholder's own locks and names the ledger accounts `withhold` will post to, so that
+        settlement locks them with the payee's, in one id order."""
+
+    def withhold(self, session: Session, payee: str, account: LedgerAccount) -> None:
+        """Posts what it withholds from the payee's locked `account`, in the caller's transaction."""
+
+
+_WITHHOLDERS: list[Withholder] = []
+
+
+def register_withholder(withholder: Withholder) -> None:
+    if withholder not in _WITHHOLDERS:
+        _WITHHOLDERS.append(withholder)
 
 
 def register_payout_account(session: Session, *, payee: str, stripe_account_id: str) -> PayoutAccount:
@@ -79,7 +100,8 @@ def accounts_to_settle(session: Session) -> list[int]:
 
 
 def settle_account(session: Session, account_id: int) -> Payout | None:
-    """Pays a payee everything its account owes, with a statement of the postings it settles.
+    """Pays a payee everything its account owes, less what withholders take (an advance's remittance),
+    with a statement of the postings it settles.
 
     Commits. Calls Stripe: a Connect transfer keyed by the account and the last posting settled,
     so a retry after a crash gets the same transfer. Posts the payout entry. A negative balance
@@ -89,17 +111,23 @@ def settle_account(session: Session, account_id: int) -> Payout | None:
     payee = ledger.payee_of(account.code) if account else None
     if payee is None:
         return None
-    clearing_id = ledger.open_account(session, ledger.CLEARING, account.currency)
+    locked = [ledger.open_account(session, ledger.CLEARING, account.currency)]
+    for withholder in _WITHHOLDERS:
+        locked += [ledger.open_account(session, code, account.currency)
+                   for code in withholder.accounts(session, payee, account.currency)]
     # Locked in id order, like post_entry: captures and refunds wait while the statement is drawn.
-    account = next(a for a in ledger.lock_accounts(session, [account.id, clearing_id]) if a.id == account_id)
+    account = next(a for a in ledger.lock_accounts(session, [account.id, *locked]) if a.id == account_id)
+    for withholder in _WITHHOLDERS:
+        withholder.withhold(session, payee, account)
+    session.refresh(account)
     owed = -account.balance
     if 0 < owed < current_app.config["PAYOUT_MINIMUM"]:
-        session.rollback()
+        session.commit()  # what was withheld stays withheld
         log.info("payee %s is owed %s fen, under the payout minimum; it waits", payee, owed)
         return None
     destination = session.scalar(select(PayoutAccount.stripe_account_id).where(PayoutAccount.payee == payee))
     if owed <= 0 or destination is None:
-        session.rollback()
+        session.commit()
         if destination is None and owed > 0:
             log.info("payee %s has %s %s to settle but no payout account", payee, owed, account.currency)
         return None

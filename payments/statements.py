@@ -74,6 +74,21 @@ def _owed(session: Session, account_id: int | None, before: datetime) -> int:
     return -int(total)
 
 
+# Line kinds of higher floors' entries, by key prefix (financing's advances, ads' spend), registered
+# when the app is created; an entry nobody names reads as an adjustment.
+_ENTRY_KINDS: dict[str, str] = {}
+
+
+def register_entry_kind(prefix: str, kind: str) -> None:
+    """Statements show entries whose key starts with `prefix` as lines of `kind`."""
+    if _ENTRY_KINDS.setdefault(prefix, kind) != kind:
+        raise ValueError(f"entries {prefix}* are already {_ENTRY_KINDS[prefix]}")
+
+
+def _registered_kind(key: str) -> str | None:
+    return next((kind for prefix, kind in _ENTRY_KINDS.items() if key.startswith(prefix)), None)
+
+
 def _split_entry(entry: JournalEntry, code: str, account_id: int, own: int) -> list[tuple[str, int]]:
     """The entry's effect on the account (`own`, signed for the holder) as the lines a person reads."""
     capture, refund = _CAPTURE.match(entry.key), _REFUND.match(entry.key)
@@ -98,6 +113,8 @@ def _split_entry(entry: JournalEntry, code: str, account_id: int, own: int) -> l
         base, lines = "payout", [("payout", own)]
     elif _HOST.match(entry.key):
         base, lines = "pickup_host_commission", [("pickup_host_commission", own)]
+    elif (kind := _registered_kind(entry.key)) is not None:
+        base, lines = kind, [(kind, own)]
     else:
         base, lines = "adjustment", [("adjustment", own)]
     lines = [(kind, amount) for kind, amount in lines if amount != 0]

@@ -138,3 +138,12 @@ def settlement(session: Session, actor: Actor, store_id: int) -> dict:
         "balance": payment_queries.payee_balance(session, payee=payee, currency=store.currency),
         "payouts": payment_queries.payouts_for(session, payee=payee),
     }
+
+
+def home_community_id(session: Session, store_id: int) -> int | None:
+    """The first community that approved the store and still has it (for limits that are per community)."""
+    return session.scalar(
+        select(StoreCommunity.community_id)
+        .where(StoreCommunity.store_id == store_id, StoreCommunity.status == ServiceStatus.APPROVED)
+        .order_by(StoreCommunity.decided_at, StoreCommunity.id).limit(1)
+    )

@@ -1,0 +1,1 @@
+"""Working-capital advances for stores, offered from their credit score and repaid from their sales."""
