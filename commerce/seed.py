@@ -1,9 +1,11 @@
 """Demo data of commerce: categories, two stores of merchant@demo.local serving `demo` with products,
 a service with slots, coupons, a pickup point with a group deal, orders in several states paid
-through Stripe (localstripe when no STRIPE_API_KEY is set), and a return request to decide."""
+through Stripe (localstripe when no STRIPE_API_KEY is set), a return request to decide, and half a
+year of past trade for risk to score."""
 from __future__ import annotations
 
 import logging
+import random
 from datetime import timedelta
 
 from flask import current_app
@@ -15,6 +17,7 @@ from commerce.catalog.models import Category
 from commerce.groupbuy import service as groupbuy
 from commerce.orders import carts, checkout, coupons, refunds, returns, reviews
 from commerce.orders import service as orders
+from commerce.orders.models import Order, OrderEvent, OrderLine, OrderStatus
 from commerce.stores import service as stores
 from commerce.stores.models import Store
 from community import queries as community_queries
@@ -191,5 +194,46 @@ def seed_demo(session: Session) -> None:
     orders.cancel_my_order(session, resident2, community.id, cancelled.id, reason="买错了 wrong item")
 
     buy(resident2, fruit, [(apples, 1), (products["坚果礼盒"], 1)], fulfilment="delivery")  # awaiting payment
-    log.info("commerce demo: stores %s and %s, orders in five states", fruit.id, home.id)
+    past = _past_trade(session, fruit, community, [resident.user_id, resident2.user_id], list(products.values()))
+    log.info("commerce demo: stores %s and %s, orders in five states, %s past orders", fruit.id, home.id, past)
+
+
+HISTORY_DAYS = 200
+
+
+def _past_trade(session: Session, store: Store, community: Community, buyers: list[int], products) -> int:
+    """Half a year of the fruit store's trade before the demo (completed orders, delivered within
+    hours, from the demo's residents), so that risk has a history to score and the demo merchant gets a
+    financing offer. Seeded, so every `make seed` makes the same history; these orders predate the
+    demo's Stripe and have no payment (their money is not on the ledger)."""
+    rng = random.Random(20261202)  # noqa: S311 - demo data, not a secret
+    now = utcnow()
+    store.created_at = now - timedelta(days=HISTORY_DAYS + 165)
+    count = 0
+    for days_ago in range(HISTORY_DAYS, 0, -1):
+        for _ in range(rng.choice((0, 1, 1, 2, 2, 3))):
+            product = rng.choice(products)
+            variant = product.variants[0]
+            quantity = rng.choice((1, 1, 2, 3))
+            paid_at = now - timedelta(days=days_ago, hours=rng.randint(0, 10))
+            delivered_at = paid_at + timedelta(hours=rng.choice((1, 2, 3, 5)))
+            buyer = rng.choice(buyers)
+            order = Order(community_id=community.id, store_id=store.id, user_id=buyer, status=OrderStatus.COMPLETED,
+                          fulfilment="pickup", recipient_name="邻里居民", subtotal=variant.price * quantity,
+                          discount=0, delivery_fee=0, total=variant.price * quantity, refunded=0,
+                          currency=store.currency, paid_at=paid_at, delivered_at=delivered_at,
+                          completed_at=delivered_at + timedelta(days=1), created_at=paid_at)
+            order.lines = [OrderLine(product_id=product.id, variant_id=variant.id, product_name=product.name,
+                                     variant_name=variant.name, sku=variant.sku, unit_price=variant.price,
+                                     quantity=quantity, discount=0, refunded_quantity=0, refunded=0)]
+            order.history = [
+                OrderEvent(from_status=None, to_status=OrderStatus.PAID, created_at=paid_at),
+                OrderEvent(from_status=OrderStatus.PAID, to_status=OrderStatus.DELIVERED, created_at=delivered_at),
+                OrderEvent(from_status=OrderStatus.DELIVERED, to_status=OrderStatus.COMPLETED,
+                           created_at=delivered_at + timedelta(days=1)),
+            ]
+            session.add(order)
+            count += 1
+    session.commit()
+    return count
 

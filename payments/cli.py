@@ -44,6 +44,22 @@ def reconcile_command(days: int, as_json: bool) -> None:
         raise SystemExit(1)
 
 
+@ledger_cli.command("settle")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def settle_command(as_json: bool) -> None:
+    """Pay every payee what it is owed now (the daily job's work), less what financing withholds."""
+    from flask import current_app
+
+    from payments.jobs import settle_payouts
+
+    embedded_stripe(current_app._get_current_object())  # the demo's localstripe when no key is set
+    done = settle_payouts()
+    click.echo(json.dumps(done) if as_json else
+               f"{done['payouts']} payouts, {done['amount']} in minor units, errors {done['errors']}")
+    if done["errors"]:
+        raise SystemExit(1)
+
+
 def use_localstripe_unless_configured(app: Flask, host: str, port: int) -> None:
     """`make run` with no STRIPE_API_KEY: serve localstripe on loopback and send its webhooks to us."""
     local = embedded_stripe(app)
