@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import IntEnum
 
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session
 
 from commerce.orders.facts import StoreFacts, store_facts
@@ -40,8 +41,8 @@ class Risk(IntEnum):
 class History:
     """What is known of a store on `as_of`: its facts over each window, and the floors not built yet.
 
-    `ad_spend_90d` stays None until ads exist; `past_advances` is 0 and `past_advances_late` None
-    until financing has a repayment history to tell.
+    `ad_spend_90d` stays None until ads exist; `past_advances` counts the advances closed before the
+    date and `past_advances_late` those of them that were ever late (None when there were none).
     """
 
     as_of: datetime
@@ -186,8 +187,22 @@ def monotone_constraints(names: tuple[str, ...] = FEATURE_NAMES) -> list[int]:
 def history_of(session: Session, store_id: int, as_of: datetime) -> History:
     """A store's facts over each window before `as_of`. NotFound (404) for no such store."""
     facts = {days: store_facts(session, store_id, as_of=as_of, days=days) for days in WINDOWS}
+    taken, late = past_advances(session, store_id, as_of)
     return History(as_of=as_of, opened_at=facts[30].opened_at, last_30=facts[30], last_90=facts[90],
-                   last_180=facts[180])
+                   last_180=facts[180], past_advances=taken, past_advances_late=late if taken else None)
+
+
+def past_advances(session: Session, store_id: int, as_of: datetime) -> tuple[int, int]:
+    """Advances the store had closed (repaid or written off) before `as_of`, and of them those that
+    were ever behind their minimum repayments."""
+    from risk.financing.models import Advance, AdvanceStatus
+
+    closed = (Advance.store_id == store_id, Advance.disbursed_at.is_not(None), Advance.closed_at < as_of,
+              Advance.status.in_((AdvanceStatus.REPAID, AdvanceStatus.WRITTEN_OFF)))
+    taken, late = session.execute(select(func.count(), func.coalesce(func.sum(
+        case((or_(Advance.was_late, Advance.status == AdvanceStatus.WRITTEN_OFF), 1), else_=0)), 0))
+        .where(*closed)).one()
+    return int(taken), int(late)
 
 
 def features_for_store(session: Session, store_id: int, as_of: datetime) -> dict[str, float | None]:

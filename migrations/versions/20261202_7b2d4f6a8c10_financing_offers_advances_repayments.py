@@ -70,6 +70,7 @@ def upgrade() -> None:
     sa.Column('repaid', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('fee_earned', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('days_past_due', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('was_late', sa.Boolean(), nullable=False),
     sa.Column('withheld_through', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('closed_at', core.models.UTCDateTime(timezone=True), nullable=True),
     sa.Column('created_at', core.models.UTCDateTime(timezone=True), server_default=sa.text('CURRENT_TIMESTAMP'), nullable=False),

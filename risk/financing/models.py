@@ -104,6 +104,7 @@ class Advance(Base):
     repaid: Mapped[int] = mapped_column(default=0)
     fee_earned: Mapped[int] = mapped_column(default=0)
     days_past_due: Mapped[int] = mapped_column(default=0)
+    was_late: Mapped[bool] = mapped_column(default=False)  # ever behind its minimum (a feature of later scores)
     # The last posting on the store's payable account that remittances have taken their share of.
     withheld_through: Mapped[int] = mapped_column(default=0)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

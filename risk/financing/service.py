@@ -398,6 +398,7 @@ def review_delinquency(session: Session, *, now: datetime | None = None) -> dict
         dpd = terms.days_past_due(total_due=advance.total_due, repaid=advance.repaid, minimum=advance.min_repayment,
                                   period_days=advance.period_days, disbursed_at=advance.disbursed_at, now=now)
         advance.days_past_due = dpd
+        advance.was_late = advance.was_late or dpd > 0
         status = (AdvanceStatus.DEFAULTED if dpd > default_after or advance.status == AdvanceStatus.DEFAULTED
                   else AdvanceStatus.LATE if dpd > 0 else AdvanceStatus.ACTIVE)
         if status != advance.status:

@@ -14,6 +14,7 @@ from core.models import utcnow
 from payments import jobs as payment_jobs
 from payments import ledger, webhooks
 from payments.models import Payout
+from risk.features import features_for_store
 from risk.financing import service
 from risk.financing.models import Advance, AdvanceStatus
 from tests.commerce.factories import staff_of_store
@@ -137,6 +138,9 @@ def test_a_merchant_is_offered_an_advance_takes_it_is_paid_out_and_repays_from_i
         last = db.session.scalars(select(Payout).where(Payout.payee == f"store:{store.id}")
                                   .order_by(Payout.id.desc())).first()
         assert last.amount == before
+        features = features_for_store(db.session, store.id, utcnow())
+        assert (features["past_advances"], features["past_advances_late_rate"]) == (1.0, 0.0)
+        assert features_for_store(db.session, store.id, utcnow() - timedelta(days=1))["past_advances"] == 0.0
 
 
 def test_nobody_but_the_owner_sees_a_store_s_score_or_its_offers(client, community):
@@ -222,4 +226,7 @@ def test_an_advance_behind_its_minimum_goes_late_then_defaulted_and_is_written_o
     assert ledger_check(app).exit_code == 0
     portfolio = client.get("/api/financing/portfolio", headers=bearer(admin.id)).json
     assert portfolio["vintages"][0]["default_rate"] == 1.0
+    with app.app_context():  # the next score knows how this advance ended
+        features = features_for_store(db.session, store.id, utcnow())
+        assert (features["past_advances"], features["past_advances_late_rate"]) == (1.0, 1.0)
     assert portfolio["totals"]["CNY"]["written_off"] == response.json["total_due"]
