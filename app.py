@@ -50,6 +50,9 @@ from core.db import db
 from core.idempotency import purge_expired_idempotency_records
 from core.jobs import PeriodicJob, jobs, purge_finished_outbox_rows
 from identity.api import blp as identity_blp
+from logistics import api as logistics_api
+from logistics import jobs as logistics_jobs
+from logistics import wiring as logistics_wiring
 from logistics.cli import logistics_cli
 from payments import api as payments_api
 from payments import jobs as payments_jobs
@@ -71,6 +74,7 @@ SCHEDULE = [
     *payments_jobs.PERIODIC,
     *commerce_jobs.PERIODIC,
     *financing_jobs.PERIODIC,
+    *logistics_jobs.PERIODIC,
 ]
 
 
@@ -116,6 +120,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         parcels_api.blp,
         payments_api.blp,
         commerce_api.blp,
+        logistics_api.blp,
         risk_api.blp,
     ):
         api.register_blueprint(blueprint)
@@ -125,6 +130,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     orders_on_payments.subscribe_to_payments()
     groupbuy_on_payments.subscribe_to_payments()
     store_reports.register_exports()
+    logistics_wiring.register()  # tasks from order events
     financing_wiring.register()  # its ledger accounts, withholding at settlement, statement lines
 
     app.cli.add_command(worker_command)

@@ -32,7 +32,7 @@ from pathlib import Path
 import psycopg
 import redis
 
-from bench import vrp
+from bench import dispatch, vrp
 from payments.localstripe import start_localstripe
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -282,6 +282,9 @@ def main() -> None:
     if ONLY and ONLY in "vrp":  # the solver alone needs no server
         vrp.main()
         return
+    if ONLY and ONLY in "dispatch":  # nor does dispatch
+        dispatch.main()
+        return
     wrk = ensure_wrk()
     database_url = fresh_database()
     redis_url = claim_redis()
@@ -298,6 +301,8 @@ def main() -> None:
         run_bench(wrk, env, database_url)
         if ONLY in "vrp":
             vrp.main()
+        if ONLY in "dispatch":
+            dispatch.main()
     finally:
         release_redis(redis_url)
         with psycopg.connect(SERVER, autocommit=True) as conn:

@@ -206,7 +206,7 @@ def _past_trade(session: Session, store: Store, community: Community, buyers: li
     hours, from the demo's residents), so that risk has a history to score and the demo merchant gets a
     financing offer. Seeded, so every `make seed` makes the same history; these orders predate the
     demo's Stripe and have no payment (their money is not on the ledger)."""
-    rng = random.Random(20261202)  # noqa: S311 - demo data, not a secret
+    rng = random.Random(20261202)
     now = utcnow()
     store.created_at = now - timedelta(days=HISTORY_DAYS + 165)
     count = 0

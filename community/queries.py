@@ -149,3 +149,17 @@ def profile(session: Session, actor: Actor) -> dict:
         ],
         "residencies": list(session.scalars(my_residencies(actor))),
     }
+
+
+def home_point(session: Session, user_id: int, community_id: int) -> tuple[float | None, float | None, str] | None:
+    """Where a resident lives in a community, for a courier: the building's coordinates and
+    "building unit" (no name, no phone). None for no approved residency."""
+    row = session.execute(
+        select(Building.latitude, Building.longitude, Building.name, Unit.number)
+        .join(Unit, Unit.building_id == Building.id)
+        .join(Residency, Residency.unit_id == Unit.id)
+        .where(Residency.user_id == user_id, Residency.community_id == community_id,
+               Residency.status == ResidencyStatus.APPROVED)
+        .order_by(Residency.id).limit(1)
+    ).first()
+    return None if row is None else (row[0], row[1], f"{row[2]} {row[3]}")

@@ -293,7 +293,9 @@ class Jobs:
         """Enqueue on RQ; with a `job_id`, only if no live job has that id (RQ's `unique`). A finished
         or failed job of that id is replaced, unless `keep_finished` asks to be told instead."""
         queue = self.queue(options.queue)
-        retry = Retry(max=options.retries, interval=list(options.retry_intervals[: options.retries]))
+        # retries=0 (a periodic job whose next run is its retry): none
+        retry = (Retry(max=options.retries, interval=list(options.retry_intervals[: options.retries]))
+                 if options.retries else None)
         kwargs: dict[str, Any] = dict(args=args, job_timeout=options.timeout, retry=retry, result_ttl=3600,
                                       failure_ttl=7 * 86_400, description=description)
         if job_id is None:

@@ -27,10 +27,11 @@ def _late(value: float) -> int:
     return _HORIZON if math.isinf(value) else math.floor(value * SCALE + 1e-9)
 
 
-def solve(problem: Problem, *, time_limit: float, seed: int = 0) -> Solution:
-    """The best routes PyVRP finds within `time_limit` seconds, with the exact distance and feasibility."""
+def solve(problem: Problem, *, time_limit: float, seed: int = 0, iterations: int | None = None) -> Solution:
+    """The best routes PyVRP finds within `time_limit` seconds (or, for dispatch's small routes, within
+    `iterations` iterations of its search, whichever comes first), with the exact distance and feasibility."""
     from pyvrp import ActivityType, Model
-    from pyvrp.stop import MaxRuntime
+    from pyvrp.stop import MaxIterations, MaxRuntime, MultipleCriteria
 
     began = time.perf_counter()
     model = Model()
@@ -70,8 +71,10 @@ def solve(problem: Problem, *, time_limit: float, seed: int = 0) -> Solution:
             length = distance(from_node, to_node) * SCALE
             model.add_edge(a, b, distance=math.floor(length + 1e-9), duration=math.ceil(length - 1e-9))
 
-    result = model.solve(MaxRuntime(max(time_limit - (time.perf_counter() - began), 0.1)), seed=seed,
-                         display=False)
+    stop = MaxRuntime(max(time_limit - (time.perf_counter() - began), 0.01 if iterations else 0.1))
+    if iterations:
+        stop = MultipleCriteria([stop, MaxIterations(iterations)])
+    result = model.solve(stop, seed=seed, display=False)
     routes = []
     for route in result.best.routes():
         stops = []
