@@ -52,6 +52,7 @@ from core.jobs import PeriodicJob, jobs, purge_finished_outbox_rows
 from identity.api import blp as identity_blp
 from logistics import api as logistics_api
 from logistics import jobs as logistics_jobs
+from logistics import seed as logistics_seed
 from logistics import wiring as logistics_wiring
 from logistics.cli import logistics_cli
 from payments import api as payments_api
@@ -152,6 +153,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
             visitors_seed.seed_demo,
             parcels_seed.seed_demo,
             commerce_seed.seed_demo,
+            logistics_seed.seed_demo,
         ],
     )
     return app
