@@ -15,6 +15,7 @@ from logistics.schemas import (
     DutySchema,
     EarningsSchema,
     FailSchema,
+    IncomingHaulSchema,
     LocationAckSchema,
     OrderDeliverySchema,
     RouteSchema,
@@ -50,7 +51,8 @@ class Couriers(MethodView):
     @blp.errors(401, 403, 404, 409, 422)
     def post(self, body, community_id):
         """Enrol a user as a courier of the community (managers)"""
-        return service.enroll_courier(db.session, current_actor(), community_id, **body)
+        courier = service.enroll_courier(db.session, current_actor(), community_id, **body)
+        return queries.courier_view(db.session, courier)
 
 
 @blp.route("/couriers/me/duty")
@@ -60,7 +62,7 @@ class Duty(MethodView):
     @blp.errors(401, 403, 422)
     def put(self, body):
         """Go on or off duty, with or without sharing the location"""
-        return service.set_duty(db.session, current_actor(), **body)
+        return queries.courier_view(db.session, service.set_duty(db.session, current_actor(), **body))
 
 
 @blp.route("/couriers/me/location")
@@ -100,7 +102,8 @@ for _path, _action, _summary, _schema in (
     ("accept", service.accept, "Accept an offered task", None),
     ("decline", service.decline, "Pass on a task; another courier gets it", None),
     ("pickup", service.pick_up, "Collected at the store: the order is out for delivery", None),
-    ("deliver", service.deliver, "Hand over on the resident's code (422 for a wrong code)", DeliverSchema),
+    ("deliver", service.deliver, "Hand over on the resident's code, or the pickup point host's for a haul "
+     "(422 for a wrong code)", DeliverSchema),
     ("fail", service.fail, "Nobody took it: bring it back to the store, which sends it again or refunds",
      FailSchema),
 ):
@@ -134,3 +137,12 @@ class Redispatch(MethodView):
     def post(self, store_id, task_id):
         """Send a failed delivery out again (store staff)"""
         return queries.task_view(service.redispatch(db.session, current_actor(), store_id, task_id))
+
+
+@blp.route("/pickup-hosts/me/hauls")
+class IncomingHauls(MethodView):
+    @blp.response(200, IncomingHaulSchema(many=True))
+    @blp.errors(401)
+    def get(self):
+        """Group-deal goods on their way to the pickup points one hosts, with the code for the courier"""
+        return queries.my_incoming_hauls(db.session, current_actor())

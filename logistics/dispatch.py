@@ -48,6 +48,7 @@ class OpenTask:
     pickup: Point
     drop: Point
     promised_in: float  # seconds from now
+    weight: int = 0  # grams
 
 
 @dataclass
@@ -56,6 +57,7 @@ class CourierState:
     at: Point
     capacity: int
     vehicle: str = "ebike"
+    max_weight: int | None = None  # grams; None: no limit
     tasks: list[OpenTask] = field(default_factory=list)  # held already (accepted, offered, picked up)
     picked_up: set[int] = field(default_factory=set)  # of them, those whose pickup is done
     declined: set[int] = field(default_factory=set)
@@ -153,12 +155,16 @@ def _solved(courier: CourierState, stops: list[tuple[int, str, Point]], distance
 def assign(tasks: list[OpenTask], couriers: list[CourierState],
            distances: Distances = detour_distance) -> dict[int, int]:
     """Task id -> courier id for the open tasks that can be placed now, earliest promise first: each to
-    the courier with room whose route it lengthens least (a shared store or building costs little)."""
+    the courier with room (in orders and in weight) whose route it lengthens least (a shared store or
+    building costs little)."""
     placed: dict[int, int] = {}
     for task in sorted(tasks, key=lambda t: (t.promised_in, t.id)):
         best, best_cost = None, math.inf
         for courier in couriers:
             if len(courier.tasks) >= courier.capacity or task.id in courier.declined:
+                continue
+            carried = sum(t.weight for t in courier.tasks) + task.weight
+            if courier.max_weight is not None and carried > courier.max_weight:
                 continue
             anchor = courier.tasks[-1].drop if courier.tasks else courier.at
             # Joining a route that already passes this store or building costs only the short hops.

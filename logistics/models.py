@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, CheckConstraint, Float, ForeignKey, Index, String
+from sqlalchemy import JSON, CheckConstraint, Float, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.models import Base, UTCDateTime, created_at, intpk
@@ -18,7 +18,8 @@ class Vehicle(StrEnum):
 
 
 class Courier(Base):
-    """A user who delivers in one community, for the platform (`store_id` None) or for one store."""
+    """A user who delivers in the communities it works in (`CourierCommunity`), for the platform
+    (`store_id` None) or for one store."""
 
     __tablename__ = "couriers"
     __table_args__ = (
@@ -31,16 +32,28 @@ class Courier(Base):
 
     id: Mapped[intpk]
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
-    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"), index=True)
     store_id: Mapped[int | None] = mapped_column(ForeignKey("stores.id", ondelete="CASCADE"))
     vehicle: Mapped[str] = mapped_column(String(10), default=Vehicle.EBIKE)
     capacity: Mapped[int] = mapped_column(default=5)  # orders carried at once
+    max_weight_grams: Mapped[int | None]  # what the vehicle carries; None: no limit set
     active: Mapped[bool] = mapped_column(default=True)
     on_duty: Mapped[bool] = mapped_column(default=False)
     location_consent: Mapped[bool] = mapped_column(default=False)
     latitude: Mapped[float | None] = mapped_column(Float)
     longitude: Mapped[float | None] = mapped_column(Float)
     located_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[created_at]
+
+
+class CourierCommunity(Base):
+    """A community a courier works in, enrolled by its manager."""
+
+    __tablename__ = "courier_communities"
+    __table_args__ = (UniqueConstraint("courier_id", "community_id"),)
+
+    id: Mapped[intpk]
+    courier_id: Mapped[int] = mapped_column(ForeignKey("couriers.id", ondelete="CASCADE"))
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[created_at]
 
 
@@ -58,19 +71,29 @@ ACTIVE_TASKS = (TaskStatus.OFFERED, TaskStatus.ACCEPTED, TaskStatus.PICKED_UP)
 
 
 class DeliveryTask(Base):
-    """One order to carry from its store to the resident's building, within a promised window."""
+    """One order to carry from its store to the resident's building, or a group deal's ready orders to
+    its pickup point (a haul), within a promised window."""
 
     __tablename__ = "delivery_tasks"
     __table_args__ = (
         CheckConstraint("status IN ('open', 'offered', 'accepted', 'picked_up', 'delivered', 'failed', "
                         "'cancelled')", name="status_known"),
         CheckConstraint("courier_id IS NOT NULL OR status IN ('open', 'cancelled')", name="courier_when_assigned"),
+        CheckConstraint("(kind = 'order' AND order_id IS NOT NULL) OR (kind = 'haul' AND group_deal_id IS NOT NULL)",
+                        name="kind_has_its_goods"),
         Index("ix_delivery_tasks_community_status", "community_id", "status"),
         Index("ix_delivery_tasks_courier_status", "courier_id", "status"),
     )
 
     id: Mapped[intpk]
-    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), unique=True)
+    kind: Mapped[str] = mapped_column(String(10), default="order")  # "order" or "haul"
+    # An order to the resident's door; or, for a haul, None and the group deal whose ready orders it
+    # carries to the deal's pickup point (`order_ids`).
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), unique=True)
+    group_deal_id: Mapped[int | None] = mapped_column(ForeignKey("group_deals.id", ondelete="CASCADE"), index=True)
+    order_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    handover_code: Mapped[str | None] = mapped_column(String(8))  # a haul's proof, shown to the point's host
+    weight_grams: Mapped[int] = mapped_column(default=0)  # what the goods weigh, as far as their variants say
     community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
     store_id: Mapped[int] = mapped_column(ForeignKey("stores.id", ondelete="CASCADE"))
     resident_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))

@@ -14,13 +14,22 @@ from core.auth import Actor
 from core.errors import Forbidden, NotFound
 from core.models import utcnow
 from identity.models import User
-from logistics.models import ACTIVE_TASKS, Courier, DeliveryTask, TaskStatus
-from logistics.service import courier_payee, my_courier
+from logistics.models import ACTIVE_TASKS, Courier, CourierCommunity, DeliveryTask, TaskStatus
+from logistics.service import communities_of, courier_payee, my_courier
 from payments import ledger, statements
 
 
+def courier_view(session: Session, courier: Courier) -> dict:
+    return {"id": courier.id, "user_id": courier.user_id, "community_ids": communities_of(session, courier.id),
+            "store_id": courier.store_id, "vehicle": courier.vehicle, "capacity": courier.capacity,
+            "max_weight_grams": courier.max_weight_grams, "on_duty": courier.on_duty,
+            "location_consent": courier.location_consent}
+
+
 def task_view(task: DeliveryTask) -> dict:
-    return {"id": task.id, "order_id": task.order_id, "store_id": task.store_id, "status": task.status,
+    return {"id": task.id, "kind": task.kind, "order_id": task.order_id, "group_deal_id": task.group_deal_id,
+            "order_ids": task.order_ids if task.kind == "haul" else [task.order_id],
+            "weight_grams": task.weight_grams, "store_id": task.store_id, "status": task.status,
             "pickup": {"latitude": task.pickup_latitude, "longitude": task.pickup_longitude},
             "drop": {"latitude": task.drop_latitude, "longitude": task.drop_longitude, "label": task.drop_label},
             "promised_by": task.promised_by, "eta": task.eta, "route_position": task.route_position,
@@ -68,7 +77,8 @@ def community_couriers(session: Session, actor: Actor, community_id: int) -> lis
         DeliveryTask.community_id == community_id, DeliveryTask.status.in_(ACTIVE_TASKS))
         .group_by(DeliveryTask.courier_id)).all())
     rows = session.execute(select(Courier, User.display_name).join(User, User.id == Courier.user_id)
-                           .where(Courier.community_id == community_id).order_by(Courier.id)).all()
+                           .join(CourierCommunity, CourierCommunity.courier_id == Courier.id)
+                           .where(CourierCommunity.community_id == community_id).order_by(Courier.id)).all()
     return [{"id": c.id, "name": name, "vehicle": c.vehicle, "capacity": c.capacity, "on_duty": c.on_duty,
              "store_id": c.store_id, "active_tasks": load.get(c.id, 0)} for c, name in rows]
 
@@ -83,3 +93,17 @@ def my_earnings(session: Session, actor: Actor, *, since: datetime, until: datet
             "lines": [{"kind": line.kind, "amount": line.amount, "occurred_at": line.occurred_at,
                        "description": line.description} for line in statement.lines],
             "as_of": utcnow()}
+
+
+def my_incoming_hauls(session: Session, actor: Actor) -> list[dict]:
+    """For a pickup point's host: group-deal goods on their way to the points it hosts, with the code
+    it gives the courier on arrival."""
+    from commerce.groupbuy.models import GroupDeal, PickupPoint
+
+    tasks = session.scalars(
+        select(DeliveryTask).join(GroupDeal, GroupDeal.id == DeliveryTask.group_deal_id)
+        .join(PickupPoint, PickupPoint.id == GroupDeal.pickup_point_id)
+        .where(PickupPoint.host_user_id == actor.user_id, DeliveryTask.kind == "haul",
+               DeliveryTask.status.in_((TaskStatus.OPEN, *ACTIVE_TASKS)))
+        .order_by(DeliveryTask.id))
+    return [{**task_view(task), "handover_code": task.handover_code} for task in tasks]

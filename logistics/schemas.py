@@ -12,15 +12,17 @@ class CourierEnrolSchema(ma.Schema):
     vehicle = ma.fields.String(load_default=Vehicle.EBIKE, validate=ma.validate.OneOf(list(Vehicle)))
     capacity = ma.fields.Integer(load_default=5, strict=True, validate=ma.validate.Range(min=1, max=50))
     store_id = ma.fields.Integer(strict=True, allow_none=True, validate=ma.validate.Range(min=1))
+    max_weight_grams = ma.fields.Integer(strict=True, allow_none=True, validate=ma.validate.Range(min=1, max=500_000))
 
 
 class CourierSchema(ma.Schema):
     id = ma.fields.Integer()
     user_id = ma.fields.Integer()
-    community_id = ma.fields.Integer()
+    community_ids = ma.fields.List(ma.fields.Integer())
     store_id = ma.fields.Integer(allow_none=True)
     vehicle = ma.fields.String()
     capacity = ma.fields.Integer()
+    max_weight_grams = ma.fields.Integer(allow_none=True)
     on_duty = ma.fields.Boolean()
     location_consent = ma.fields.Boolean()
 
@@ -60,7 +62,12 @@ class PointSchema(ma.Schema):
 
 class TaskSchema(ma.Schema):
     id = ma.fields.Integer()
-    order_id = ma.fields.Integer()
+    kind = ma.fields.String(metadata={
+        "description": "order (to a resident's door) or haul (a group deal's orders to its pickup point)"})
+    order_id = ma.fields.Integer(allow_none=True)
+    group_deal_id = ma.fields.Integer(allow_none=True)
+    order_ids = ma.fields.List(ma.fields.Integer())
+    weight_grams = ma.fields.Integer()
     store_id = ma.fields.Integer()
     status = ma.fields.String(metadata={"description": (
         "open, offered, accepted, picked_up, delivered, failed or cancelled")})
@@ -129,3 +136,7 @@ class EarningsSchema(ma.Schema):
     closing_balance = ma.fields.Integer()
     lines = ma.fields.List(ma.fields.Nested(EarningLineSchema))
     as_of = ma.fields.AwareDateTime()
+
+
+class IncomingHaulSchema(TaskSchema):
+    handover_code = ma.fields.String(metadata={"description": "give it to the courier when the goods arrive"})

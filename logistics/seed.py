@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from community.models import Community
 from identity.service import find_user_by_login
-from logistics.models import Courier, Vehicle
+from logistics.models import Courier, CourierCommunity, Vehicle
 
 
 def seed_demo(session: Session) -> None:
@@ -15,5 +15,9 @@ def seed_demo(session: Session) -> None:
     user = find_user_by_login(session, "courier@demo.local")
     if community is None or user is None or session.scalar(select(Courier.id).where(Courier.user_id == user.id)):
         return
-    session.add(Courier(user_id=user.id, community_id=community.id, vehicle=Vehicle.EBIKE, capacity=5))
+    courier = Courier(user_id=user.id, vehicle=Vehicle.EBIKE, capacity=5, max_weight_grams=30_000)
+    session.add(courier)
+    # flush: the membership names the courier
+    session.flush()
+    session.add(CourierCommunity(courier_id=courier.id, community_id=community.id))
     session.commit()

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from commerce.orders.models import Order, OrderStatus
 from core.db import db
+from core.models import utcnow
 from logistics import jobs as logistics_jobs
 from logistics import service
 from logistics.models import Courier, DeliveryTask, TaskStatus
@@ -224,3 +225,82 @@ def test_a_cancelled_order_cancels_its_task_and_a_failed_delivery_can_be_sent_ag
     _dispatch(app, community)
     client.post(f"/api/couriers/me/tasks/{task.id}/accept", **me)
     assert client.post(f"/api/couriers/me/tasks/{task.id}/pickup", **me).json["status"] == "picked_up"
+
+
+def _deal_orders(community, store, host, residents, *, weight="2kg"):
+    from commerce.groupbuy.models import DealStatus, GroupDeal, PickupPoint
+
+    product = product_of(store, price=4_000)
+    product.variants[0].attributes = {"weight": weight}
+    point = PickupPoint(community_id=community.id, name="2号楼团购点", location="2号楼大堂", host_user_id=host.id,
+                        commission_bps=0)
+    current_session().add(point)
+    current_session().flush()
+    deal = GroupDeal(store_id=store.id, community_id=community.id, product_id=product.id,
+                     variant_id=product.variants[0].id, pickup_point_id=point.id, title="团购", price=4_000,
+                     min_participants=2, cut_off_at=utcnow(), status=DealStatus.SUCCEEDED)
+    current_session().add(deal)
+    current_session().flush()
+    orders = []
+    for resident in residents:
+        order = order_of(store, community, resident, status=OrderStatus.ACCEPTED, fulfilment="pickup", product=product)
+        order.group_deal_id, order.pickup_point_id = deal.id, point.id
+        orders.append(order)
+    current_session().commit()
+    return deal, orders
+
+
+def test_a_group_deal_s_ready_orders_travel_as_one_haul_to_its_pickup_point_on_the_host_s_code(app, client, place):
+    community, _building, _resident, store, merchant, manager = place
+    courier = _courier(client, community, manager)
+    host = resident_of(community)
+    deal, orders = _deal_orders(community, store, host, [resident_of(community) for _ in range(3)])
+    for order in orders:
+        response = client.post(f"/api/stores/{store.id}/orders/{order.id}/ready", headers=bearer(merchant.id))
+        assert response.status_code == 200, response.json
+    with app.app_context():
+        [haul] = db.session.scalars(select(DeliveryTask).where(DeliveryTask.group_deal_id == deal.id)).all()
+        assert haul.kind == "haul" and sorted(haul.order_ids) == sorted(o.id for o in orders)
+        assert haul.weight_grams == 3 * 2_000 and haul.fee == app.config["LOGISTICS_HAUL_FEE"]
+    incoming = client.get("/api/pickup-hosts/me/hauls", headers=bearer(host.id)).json
+    assert [h["id"] for h in incoming] == [haul.id] and incoming[0]["handover_code"]
+    assert client.get("/api/pickup-hosts/me/hauls", headers=bearer(courier.id)).json == []  # not its point
+
+    _dispatch(app, community)
+    me = {"headers": bearer(courier.id)}
+    for step in ("accept", "pickup"):
+        assert client.post(f"/api/couriers/me/tasks/{haul.id}/{step}", **me).status_code == 200
+    assert client.post(f"/api/couriers/me/tasks/{haul.id}/deliver", json={"code": "999999"}, **me).status_code == 422
+    done = client.post(f"/api/couriers/me/tasks/{haul.id}/deliver", json={"code": incoming[0]["handover_code"]}, **me)
+    assert done.status_code == 200 and done.json["status"] == "delivered"
+    with app.app_context():
+        assert {db.session.get(Order, o.id).status for o in orders} == {OrderStatus.READY}  # to collect at the point
+        assert ledger.balance(db.session, f"payable:courier:{courier.id}", "CNY") == -app.config["LOGISTICS_HAUL_FEE"]
+    assert ledger_check(app).exit_code == 0
+
+
+def test_a_courier_works_in_several_communities_and_is_never_loaded_beyond_its_weight(app, client, place):
+    community, _building, resident, store, merchant, manager = place
+    second = CommunityFactory(latitude=CENTRE[0], longitude=CENTRE[1])
+    second_manager = staff_of(second)
+    user = UserFactory()
+    for where, boss in ((community, manager), (second, second_manager)):
+        response = client.post(f"/api/communities/{where.id}/couriers",
+                               json={"login": user.email, "capacity": 5, "max_weight_grams": 5_000},
+                               headers=bearer(boss.id))
+        assert response.status_code == 201, response.json
+    assert sorted(response.json["community_ids"]) == sorted([community.id, second.id])
+    again = client.post(f"/api/communities/{second.id}/couriers", json={"login": user.email},
+                        headers=bearer(second_manager.id))
+    assert again.status_code == 409
+    client.put("/api/couriers/me/duty", json={"on_duty": True, "location_consent": True, "latitude": CENTRE[0],
+                                              "longitude": CENTRE[1]}, headers=bearer(user.id))
+    heavy = product_of(store, price=2_000)
+    heavy.variants[0].attributes = {"weight": "3kg"}
+    current_session().commit()
+    for _ in range(2):
+        order = order_of(store, community, resident, status=OrderStatus.ACCEPTED, fulfilment="delivery", product=heavy)
+        client.post(f"/api/stores/{store.id}/orders/{order.id}/ready", headers=bearer(merchant.id))
+    assert _dispatch(app, community) == {"offered": 1, "expired": 0, "waiting": 1}  # 6 kg is over its 5
+    assert client.get(f"/api/communities/{second.id}/couriers", headers=bearer(second_manager.id)).json[0][
+        "active_tasks"] == 0
