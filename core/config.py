@@ -65,6 +65,7 @@ class Settings(BaseSettings):
     EXPORT_INLINE_ROWS: int = Field(default=5_000, ge=1)  # larger CSV reports are made by a job
     PAYOUT_MINIMUM: int = Field(default=1_000, ge=1)  # fen: smaller balances wait for the next payout
     PAYOUT_ONBOARDING_RETURN_URL: str = "http://127.0.0.1:5000/api/docs"  # where Stripe's onboarding returns
+    OSRM_URL: str | None = None  # e.g. http://osrm:5000: road distances for dispatch (great-circle x 1.3 without)
     LOGISTICS_HAUL_FEE: int = Field(default=1_000, ge=0)  # fen a courier earns for a group deal's haul
     # Merchant financing (risk/financing): fen, days.
     FINANCING_MIN_OFFER: int = Field(default=50_000, ge=1)  # no offer below 500 yuan

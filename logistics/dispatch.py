@@ -197,3 +197,39 @@ def greedy_nearest(tasks: list[OpenTask], couriers: list[CourierState],
         total += distances(at[courier.id], task.pickup) + distances(task.pickup, task.drop)
         at[courier.id], load[courier.id] = task.drop, load[courier.id] + 1
     return total
+
+
+class OsrmTable:
+    """Road distances from an OSRM server's Table service (`/table/v1/{profile}/...?annotations=distance`),
+    fetched once per dispatch round for every point of the round; pairs it does not know (or a server
+    that does not answer within `timeout`) fall back to `detour_distance`."""
+
+    def __init__(self, base_url: str, points: list[Point], *, profile: str = "bike", timeout: float = 2.0) -> None:
+        import json
+        import logging
+        import urllib.request
+
+        self.index = {point: i for i, point in enumerate(dict.fromkeys(points))}
+        self.matrix: list[list[float | None]] = []
+        if len(self.index) < 2:
+            return
+        coordinates = ";".join(f"{lon:.6f},{lat:.6f}" for lat, lon in self.index)
+        url = f"{base_url.rstrip('/')}/table/v1/{profile}/{coordinates}?annotations=distance"
+        try:
+            with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 - a configured server
+                answer = json.load(response)
+            if answer.get("code") != "Ok":
+                raise ValueError(answer.get("code"))
+            self.matrix = answer["distances"]
+        except (OSError, ValueError, KeyError) as exc:
+            logging.getLogger(__name__).warning("OSRM at %s did not answer (%s): great-circle distances instead",
+                                                base_url, exc)
+            self.matrix = []
+
+    def __call__(self, a: Point, b: Point) -> float:
+        i, j = self.index.get(a), self.index.get(b)
+        if i is not None and j is not None and self.matrix:
+            value = self.matrix[i][j]
+            if value is not None:
+                return float(value)
+        return detour_distance(a, b)

@@ -288,18 +288,31 @@ def dispatch_community(session: Session, community_id: int, *, now: datetime | N
             if courier_id in states:
                 states[courier_id].declined.add(task.id)
     waiting = [_open_task(t, now) for t in tasks if t.status == TaskStatus.OPEN]
-    placed = dispatch.assign(waiting, list(states.values()))
+    distances = _distances(states.values(), by_id.values())
+    placed = dispatch.assign(waiting, list(states.values()), distances)
     for task_id, courier_id in placed.items():
         task = by_id[task_id]
         task.status, task.courier_id, task.offered_at = TaskStatus.OFFERED, courier_id, now
     for courier_id in {by_id[t].courier_id for t in placed}:
-        _plan(states[courier_id], by_id, now)
+        _plan(states[courier_id], by_id, now, distances)
     session.commit()
     return {"offered": len(placed), "expired": expired, "waiting": len(waiting) - len(placed)}
 
 
-def _plan(state: dispatch.CourierState, by_id: dict[int, DeliveryTask], now: datetime) -> None:
-    for position, stop in enumerate(dispatch.order_stops(state)):
+def _distances(states, tasks) -> dispatch.Distances:
+    """OSRM's road distances when OSRM_URL is set, else great-circle times the detour factor."""
+    base = current_app.config.get("OSRM_URL")
+    if not base:
+        return dispatch.detour_distance
+    points = [state.at for state in states]
+    for task in tasks:
+        points += [(task.pickup_latitude, task.pickup_longitude), (task.drop_latitude, task.drop_longitude)]
+    return dispatch.OsrmTable(base, points)
+
+
+def _plan(state: dispatch.CourierState, by_id: dict[int, DeliveryTask], now: datetime,
+          distances: dispatch.Distances) -> None:
+    for position, stop in enumerate(dispatch.order_stops(state, distances)):
         if stop.kind == "drop":
             task = by_id[stop.task_id]
             task.eta, task.route_position = now + timedelta(seconds=stop.arrives_in), position

@@ -78,3 +78,55 @@ def test_dispatch_drives_less_than_the_greedy_nearest_courier_baseline():
     driven = sum(dispatch.route_length(c.at, [(s.task_id, s.kind, s.at) for s in dispatch.order_stops(c)],
                                        dispatch.detour_distance) for c in couriers)
     assert driven < baseline, (driven, baseline)
+
+
+def _osrm_server(distance):
+    """A stand-in OSRM answering the Table service over HTTP on loopback with `distance(a, b)`."""
+    import json
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    seen = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):
+            path, _, query = self.path.partition("?")
+            seen.append(query)
+            coordinates = path.split("/")[-1].split(";")
+            points = [(float(c.split(",")[1]), float(c.split(",")[0])) for c in coordinates]
+            body = json.dumps({"code": "Ok", "distances": [[distance(a, b) for b in points] for a in points]})
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.wfile.write(body.encode())
+
+        def log_message(self, *args):
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, seen
+
+
+def test_road_distances_from_osrm_decide_who_is_nearer():
+    east = _near(STORE, 0, 400)  # across the river: near in a straight line, far by road
+    west = _near(STORE, 0, -700)
+    task = OpenTask(1, STORE, _near(STORE, 100), 900)
+
+    def by_road(a, b):
+        crossing = (a[1] > STORE[1] + 0.001) != (b[1] > STORE[1] + 0.001)
+        return dispatch.great_circle(a, b) * (10 if crossing else 1)
+
+    server, seen = _osrm_server(by_road)
+    try:
+        base = f"http://127.0.0.1:{server.server_port}"
+        roads = dispatch.OsrmTable(base, [east, west, task.pickup, task.drop])
+        couriers = [CourierState(1, east, capacity=2), CourierState(2, west, capacity=2)]
+        assert dispatch.assign([task], couriers) == {1: 1}  # by the straight line
+        couriers = [CourierState(1, east, capacity=2), CourierState(2, west, capacity=2)]
+        assert dispatch.assign([task], couriers, roads) == {1: 2}  # by road
+        assert len(seen) == 1 and seen[0] == "annotations=distance"  # one table for the round
+    finally:
+        server.shutdown()
+    unreachable = dispatch.OsrmTable(base, [east, west])  # the server is gone: great-circle instead
+    assert unreachable(east, west) == dispatch.detour_distance(east, west)
