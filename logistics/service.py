@@ -52,7 +52,6 @@ kinds.register(
 LOCATION_EVERY = timedelta(seconds=10)
 LOCATION_KEPT = timedelta(minutes=15)
 OFFER_SECONDS = 60  # an offer not accepted in this long goes to another courier
-PREPARATION = timedelta(minutes=15)  # stores have no preparation time of their own yet
 SLACK = timedelta(minutes=10)
 
 
@@ -182,18 +181,31 @@ def on_order_ready(session: Session, order: Order, *, from_status: str | None, a
     centre = _point(session, order.community_id)
     home = community_queries.home_point(session, order.user_id, order.community_id)
     drop = (home[0] or centre[0], home[1] or centre[1]) if home else centre
-    session.add(_task(order, "order", centre, drop, (home[2] if home else (order.delivery_address or "")),
+    label = home[2] if home else (order.delivery_address or "")
+    session.add(_task(session, order, "order", _store_point(session, order.store_id, centre), drop, label,
                       fee=order.delivery_fee, weight=_weight(session, order), order_id=order.id))
 
 
-def _task(order: Order, kind: str, pickup, drop, label: str, *, fee: int, weight: int, **fields) -> DeliveryTask:
+def _store_point(session: Session, store_id: int, fallback: tuple[float, float]) -> tuple[float, float]:
+    from commerce.stores.models import Store
+
+    store = session.get(Store, store_id)
+    return (store.latitude, store.longitude) if store.latitude is not None else fallback
+
+
+def _task(session: Session, order: Order, kind: str, pickup, drop, label: str, *, fee: int, weight: int,
+          **fields) -> DeliveryTask:
+    """The promise: the store's preparation time, the ride at e-bike speed, and SLACK."""
+    from commerce.stores.models import Store
+
     now = utcnow()
     travel = timedelta(seconds=dispatch.detour_distance(pickup, drop) / dispatch.SPEEDS["ebike"])
+    preparation = timedelta(minutes=session.get(Store, order.store_id).preparation_minutes)
     return DeliveryTask(
         kind=kind, community_id=order.community_id, store_id=order.store_id, resident_id=order.user_id,
         status=TaskStatus.OPEN, pickup_latitude=pickup[0], pickup_longitude=pickup[1], drop_latitude=drop[0],
         drop_longitude=drop[1], drop_label=label[:120], fee=fee, currency=order.currency, weight_grams=weight,
-        promised_by=now + PREPARATION + travel + SLACK, declined_by=[], created_at=now, **fields)
+        promised_by=now + preparation + travel + SLACK, declined_by=[], created_at=now, **fields)
 
 
 def _join_haul(session: Session, order: Order) -> None:
@@ -212,7 +224,8 @@ def _join_haul(session: Session, order: Order) -> None:
     centre = _point(session, order.community_id)
     host = community_queries.home_point(session, point.host_user_id, order.community_id)
     drop = (host[0] or centre[0], host[1] or centre[1]) if host else centre
-    session.add(_task(order, "haul", centre, drop, f"{point.name} ({point.location})",
+    session.add(_task(session, order, "haul", _store_point(session, order.store_id, centre), drop,
+                      f"{point.name} ({point.location})",
                       fee=current_app.config["LOGISTICS_HAUL_FEE"], weight=weight, group_deal_id=order.group_deal_id,
                       order_ids=[order.id], handover_code=f"{secrets.randbelow(10**6):06d}"))
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, SmallInteger, String, UniqueConstraint, text
+from sqlalchemy import JSON, CheckConstraint, Float, ForeignKey, Index, SmallInteger, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.models import Base, created_at, intpk, utcnow
@@ -59,6 +59,9 @@ class Store(Base):
     categories: Mapped[list[str]] = mapped_column(JSON)
     description: Mapped[str | None] = mapped_column(String(1000))
     address: Mapped[str | None] = mapped_column(String(255))
+    latitude: Mapped[float | None] = mapped_column(Float)  # where couriers collect (the community's point if unset)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    preparation_minutes: Mapped[int] = mapped_column(default=15)  # from ready-to-cook to ready-to-collect
     timezone: Mapped[str] = mapped_column(String(64), default="Asia/Shanghai")
     fulfilment: Mapped[str] = mapped_column(String(10), default=Fulfilment.PICKUP)
     delivery_fee: Mapped[int] = mapped_column(default=0)

@@ -52,6 +52,12 @@ class StoreSchema(ma.Schema):
     )
     description = _text(0, 1000, allow_none=True)
     address = _text(0, 255, allow_none=True)
+    latitude = ma.fields.Float(allow_none=True, validate=ma.validate.Range(min=-90, max=90),
+                               metadata={"description": "where couriers collect; with longitude"})
+    longitude = ma.fields.Float(allow_none=True, validate=ma.validate.Range(min=-180, max=180))
+    preparation_minutes = ma.fields.Integer(strict=True, load_default=15, validate=ma.validate.Range(min=0, max=240),
+                                            metadata={"description": "how long an order takes to prepare; "
+                                                      "delivery promises count from it"})
     timezone = _text(1, 64, load_default="Asia/Shanghai")
     fulfilment = ma.fields.String(load_default=Fulfilment.PICKUP.value,
                                   validate=ma.validate.OneOf([f.value for f in Fulfilment]))
@@ -68,6 +74,12 @@ class StoreSchema(ma.Schema):
     rating_count = ma.fields.Integer(dump_only=True)
     created_at = ma.fields.AwareDateTime(dump_only=True)
 
+    @ma.validates_schema
+    def _point(self, data, **_kwargs):
+        if ("latitude" in data) != ("longitude" in data) or (
+                (data.get("latitude") is None) != (data.get("longitude") is None)):
+            raise ma.ValidationError("Give latitude and longitude together.", "longitude")
+
 
 class StoreUpdateSchema(StoreSchema):
     name = _text(1, 80)
@@ -80,6 +92,7 @@ class StoreUpdateSchema(StoreSchema):
     delivery_fee = Money()
     min_order = Money()
     opening_hours = ma.fields.List(ma.fields.Nested(OpeningHoursSchema), validate=ma.validate.Length(max=50))
+    preparation_minutes = ma.fields.Integer(strict=True, validate=ma.validate.Range(min=0, max=240))
 
 
 class PublicStoreSchema(ma.Schema):

@@ -304,3 +304,19 @@ def test_a_courier_works_in_several_communities_and_is_never_loaded_beyond_its_w
     assert _dispatch(app, community) == {"offered": 1, "expired": 0, "waiting": 1}  # 6 kg is over its 5
     assert client.get(f"/api/communities/{second.id}/couriers", headers=bearer(second_manager.id)).json[0][
         "active_tasks"] == 0
+
+
+def test_a_task_starts_at_the_store_s_own_point_and_promises_its_preparation_time(app, client, place):
+    community, _building, resident, store, merchant, _manager = place
+    response = client.patch(f"/api/stores/{store.id}", json={"latitude": 31.19, "longitude": 121.44,
+                                                             "preparation_minutes": 40}, headers=bearer(merchant.id))
+    assert response.status_code == 200 and response.json["preparation_minutes"] == 40
+    half = client.patch(f"/api/stores/{store.id}", json={"latitude": 31.19}, headers=bearer(merchant.id))
+    assert half.status_code == 422 and "longitude" in half.json["errors"]
+    before = utcnow()
+    task = _task(app, _ready_order(client, community, resident, store, merchant))
+    assert (task.pickup_latitude, task.pickup_longitude) == (31.19, 121.44)
+    ride = timedelta(seconds=service.dispatch.detour_distance(
+        (31.19, 121.44), (task.drop_latitude, task.drop_longitude)) / service.dispatch.SPEEDS["ebike"])
+    expected = before + timedelta(minutes=40) + ride + service.SLACK
+    assert abs((task.promised_by - expected).total_seconds()) < 5
