@@ -1,6 +1,7 @@
 """Risk's use cases: registering, promoting and rolling back model versions; scoring a store."""
 from __future__ import annotations
 
+import math
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -17,6 +18,19 @@ from risk.models import ModelStage, ModelVersion, StoreScore
 MERCHANT_MODEL = "merchant-default"
 
 
+def json_safe(value):
+    """JSON without NaN: numpy scalars as Python numbers, NaN and infinities as null."""
+    if isinstance(value, dict):
+        return {k: json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_safe(v) for v in value]
+    if hasattr(value, "item"):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
 def register_model_version(session: Session, *, name: str, artifact: bytes, artifact_format: str,
                            features: list[dict], params: dict, metrics: dict, data_fingerprint: str,
                            training_rows: int, synthetic: bool) -> ModelVersion:
@@ -27,7 +41,8 @@ def register_model_version(session: Session, *, name: str, artifact: bytes, arti
     for _attempt in range(3):
         number = (session.scalar(select(func.max(ModelVersion.version)).where(ModelVersion.name == name)) or 0) + 1
         version = ModelVersion(name=name, version=number, stage=ModelStage.CHALLENGER, artifact=artifact,
-                               artifact_format=artifact_format, features=features, params=params, metrics=metrics,
+                               artifact_format=artifact_format, features=features, params=json_safe(params),
+                               metrics=json_safe(metrics),
                                data_fingerprint=data_fingerprint, training_rows=training_rows, synthetic=synthetic,
                                created_at=utcnow(), card="")
         version.card = model_card(version)
