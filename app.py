@@ -54,6 +54,7 @@ from logistics.cli import logistics_cli
 from payments import api as payments_api
 from payments import jobs as payments_jobs
 from payments.cli import ledger_cli, use_localstripe_unless_configured
+from risk import jobs as risk_jobs
 from risk.cli import risk_cli
 
 SCHEDULE = [
@@ -67,6 +68,7 @@ SCHEDULE = [
     *parcels_jobs.PERIODIC,
     *payments_jobs.PERIODIC,
     *commerce_jobs.PERIODIC,
+    *risk_jobs.PERIODIC,
 ]
 
 

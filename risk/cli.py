@@ -126,7 +126,7 @@ def train_command(path, target, positive, time_column, monotone, name, folds, th
     registered = (_register(lambda: service.register_model_version(
         db.session, name=name, artifact=result.model.to_bytes(), artifact_format=ARTIFACT_FORMAT,
         features=result.features(), params=params, metrics=result.metrics(), data_fingerprint=table.fingerprint,
-        training_rows=len(table.target), synthetic=False), name)
+        training_rows=len(table.target), synthetic=False, reference=result.reference), name)
                   if register else {"model_name": name, "model_version": None, "model_version_id": None})
     _report(result, {"n_rows": len(table.target), "n_features": len(table.names),
                      "positives": int(table.target.sum()), "positive_rate": float(table.target.mean()),

@@ -1,12 +1,12 @@
-"""Risk's RQ jobs: training the merchant model on the `training` queue."""
+"""Risk's RQ jobs: training the merchant model on the `training` queue; the nightly rescore and drift check."""
 from __future__ import annotations
 
 import logging
 from dataclasses import fields, replace
 
 from core.db import db
-from core.jobs import job
-from risk import merchant
+from core.jobs import PeriodicJob, job
+from risk import merchant, service
 
 log = logging.getLogger(__name__)
 
@@ -50,3 +50,15 @@ def train_merchant_model(options: dict) -> int:
     version = merchant.register(db.session, run)
     log.info("merchant model v%s trained: AUC %.4f", version.version, run.result.evaluation.auc)
     return version.id
+
+
+@job("low", timeout=6 * 3600, retries=2)
+def rescore_stores() -> dict:
+    """Every active store scored by the champion (and shadow-scored by a challenger), then drift."""
+    report = service.rescore_stores(db.session)
+    log.info("nightly rescore: %s stores scored, %s shadow scores; drift alerted: %s", report["scored"],
+             report["shadow"], bool(report["drift"] and report["drift"]["alerted"]))
+    return report
+
+
+PERIODIC = [PeriodicJob("risk.rescore-stores", rescore_stores, interval=86_400)]

@@ -80,4 +80,5 @@ def register(session: Session, run: MerchantRun) -> ModelVersion:
     return service.register_model_version(
         session, name=service.MERCHANT_MODEL, artifact=run.result.model.to_bytes(), artifact_format=ARTIFACT_FORMAT,
         features=run.result.features(), params=run.params, metrics=run.result.metrics(),
-        data_fingerprint=run.data.fingerprint, training_rows=len(run.data.labels), synthetic=True)
+        data_fingerprint=run.data.fingerprint, training_rows=len(run.data.labels), synthetic=True,
+        reference=run.result.reference)

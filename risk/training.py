@@ -149,6 +149,18 @@ class _Encoder:
                 out[:, j] = [codes.get(_text(v), math.nan) if not _is_missing(v) else math.nan for v in values]
         return out
 
+    def matrix_of_rows(self, rows: Sequence[Mapping[str, Any]]) -> np.ndarray:
+        """Rows of numbers straight into the matrix (one conversion, None as NaN): the scoring path."""
+        if any(c.kind != NUMERIC for c in self.columns):
+            return self.matrix(as_columns(rows, [c.name for c in self.columns]))
+        names = [c.name for c in self.columns]
+        try:
+            out = np.array([[row.get(name) for name in names] for row in rows], dtype=float).reshape(-1, len(names))
+        except (TypeError, ValueError):
+            return self.matrix(as_columns(rows, names))
+        out[~np.isfinite(out)] = np.nan
+        return out
+
     @property
     def categorical_indices(self) -> list[int]:
         return [j for j, c in enumerate(self.columns) if c.kind == CATEGORICAL]
@@ -383,6 +395,8 @@ class CreditModel:
 
     # -- predicting --------------------------------------------------------------------------------
     def _matrix(self, data) -> np.ndarray:
+        if isinstance(data, Sequence) and not isinstance(data, str):
+            return self.encoder_.matrix_of_rows(data)
         names = [c.name for c in self.encoder_.columns]
         return self.encoder_.matrix(data if isinstance(data, dict) and all(
             isinstance(v, np.ndarray) for v in data.values()) else as_columns(data, names))
@@ -409,12 +423,12 @@ class CreditModel:
     def contributions(self, data) -> tuple[list[str], np.ndarray]:
         """Each feature's share of the margin (LightGBM's `pred_contrib` plus the base's terms), last
         column the bias; a row sums to its `decision_function`."""
-        x = self._matrix(data)
+        return [c.name for c in self.encoder_.columns] + ["(bias)"], self.contributions_of_matrix(self._matrix(data))
+
+    def contributions_of_matrix(self, x: np.ndarray) -> np.ndarray:
         trees, boosted = self.boosters_
-        n = x.shape[1]
-        total = (trees.predict(x, pred_contrib=True) + boosted.predict(x, pred_contrib=True)
-                 + self.base_.contributions(x, n)) / 2
-        return [c.name for c in self.encoder_.columns] + ["(bias)"], total
+        return (trees.predict(x, pred_contrib=True) + boosted.predict(x, pred_contrib=True)
+                + self.base_.contributions(x, x.shape[1])) / 2
 
     # -- the artifact ------------------------------------------------------------------------------
     def to_bytes(self) -> bytes:
@@ -548,6 +562,7 @@ class TrainingResult:
     names: list[str]
     categorical: list[str]
     monotone: dict[str, int]
+    reference: dict = field(default_factory=dict)  # the training sample's bins, for drift (risk.drift)
 
     def features(self) -> list[dict]:
         return [{"name": c.name, "kind": c.kind, "monotone": c.monotone} for c in self.model.encoder_.columns]
@@ -576,4 +591,16 @@ def train(columns: dict[str, np.ndarray], y: np.ndarray, *, names: list[str], ca
                                 config=config)
     model = CreditModel(config).fit(columns, y, names=names, categorical=categorical, monotone=monotone, time=time)
     return TrainingResult(model=model, evaluation=evaluation, monotone_violations=monotone_violations(model, columns),
-                          names=list(names), categorical=list(categorical), monotone=monotone)
+                          names=list(names), categorical=list(categorical), monotone=monotone,
+                          reference=training_reference(model, columns))
+
+
+def training_reference(model: CreditModel, columns: dict[str, np.ndarray]) -> dict:
+    """Each numeric feature's and the probability's distribution on the training rows, binned by
+    their deciles, so drift is later measured against what the model learned from."""
+    from risk.drift import reference_bins
+
+    numeric = [c.name for c in model.encoder_.columns if c.kind == NUMERIC]
+    return {"rows": len(next(iter(columns.values()))) if columns else 0,
+            "features": {name: reference_bins(numeric_values(columns[name]).tolist()) for name in numeric},
+            "score": reference_bins(model.predict_proba(columns)[:, 1].tolist())}
