@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+from contextlib import contextmanager
 from dataclasses import asdict, replace
 
 import click
@@ -57,11 +58,34 @@ def _report(result, extra: dict, started: float, as_json: bool) -> None:
     click.echo(json.dumps(out, ensure_ascii=False))
 
 
-def _config(folds: int, threads: int, seed: int, base_score: float, base_odds: float, pdo: float):
+def _config(folds: int, threads: int, seed: int, base_score: float, base_odds: float, pdo: float,
+            max_rounds: int):
     from risk.training import TrainingConfig
 
     return replace(TrainingConfig(), folds=folds, threads=threads, seed=seed, base_score=base_score,
-                   base_odds=base_odds, points_to_double_odds=pdo)
+                   base_odds=base_odds, points_to_double_odds=pdo, max_rounds=max_rounds)
+
+
+@contextmanager
+def _dask(scheduler: str | None, local: int | None):
+    """A Dask client for the boosters: the cluster at `scheduler`, or `local` worker processes on this
+    machine started for the command; None when neither is asked for (LightGBM on this process)."""
+    if scheduler and local:
+        raise click.UsageError("--dask-scheduler or --dask-local, not both")
+    if not scheduler and not local:
+        yield None
+        return
+    from distributed import Client, LocalCluster
+
+    cluster = LocalCluster(n_workers=local, threads_per_worker=1, processes=True, dashboard_address=None) \
+        if local else None
+    client = Client(cluster if cluster is not None else scheduler)
+    try:
+        yield client
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
 
 
 _common = [
@@ -73,6 +97,13 @@ _common = [
                  help="Good:bad odds at the base score."),
     click.option("--pdo", type=click.FloatRange(min=0, min_open=True), default=20.0, show_default=True,
                  help="Points to double the odds."),
+    click.option("--max-rounds", type=click.IntRange(10, 100_000), default=3000, show_default=True,
+                 help="Most trees per booster; early stopping on the inner folds picks the number."),
+    click.option("--dask-scheduler", default=None, metavar="ADDRESS",
+                 help="Grow the boosters on this Dask cluster (e.g. tcp://10.0.0.5:8786) with LightGBM's Dask "
+                      "interface."),
+    click.option("--dask-local", type=click.IntRange(1, 64), default=None, metavar="N",
+                 help="Grow the boosters on N local Dask worker processes."),
     click.option("--register/--no-register", default=True, show_default=True, help="Store it in the registry."),
     click.option("--json", "as_json", is_flag=True, help="Print only the JSON object."),
 ]
@@ -93,7 +124,7 @@ def common_options(command):
 @click.option("--name", default=None, help="Registry name (default csv:<file name>).")
 @common_options
 def train_command(path, target, positive, time_column, monotone, name, folds, threads, seed, base_score, base_odds,
-                  pdo, register, as_json) -> None:
+                  pdo, max_rounds, dask_scheduler, dask_local, register, as_json) -> None:
     """Train the credit pipeline on any CSV with a binary target; the last line printed is JSON."""
     from pathlib import Path
 
@@ -107,9 +138,10 @@ def train_command(path, target, positive, time_column, monotone, name, folds, th
         for column in directions:
             if column not in table.names or column in table.categorical:
                 raise TrainingDataError(f"--monotone {column}: not a numeric feature column of the file")
-        config = _config(folds, threads, seed, base_score, base_odds, pdo)
-        result = train(table.columns, table.target, names=table.names, categorical=table.categorical,
-                       monotone=directions, time=table.time, config=config)
+        config = _config(folds, threads, seed, base_score, base_odds, pdo, max_rounds)
+        with _dask(dask_scheduler, dask_local) as client:
+            result = train(table.columns, table.target, names=table.names, categorical=table.categorical,
+                           monotone=directions, time=table.time, config=config, dask=client)
     except click.ClickException:
         raise
     except TrainingDataError as exc:
@@ -144,21 +176,24 @@ def train_command(path, target, positive, time_column, monotone, name, folds, th
               help="Leave it to a worker of the `training` queue (it registers the model); prints the job.")
 @common_options
 def train_merchant_command(simulated, merchants, months, simulation_seed, enqueue, folds, threads, seed, base_score,
-                           base_odds, pdo, register, as_json) -> None:
+                           base_odds, pdo, max_rounds, dask_scheduler, dask_local, register, as_json) -> None:
     """Train the merchant default model: risk's features, their monotone directions, out-of-time validation."""
     if not simulated:
         raise click.ClickException("no observed repayment outcomes yet: pass --simulated to train on synthetic data")
     if enqueue:
+        if dask_local:
+            raise click.UsageError("a worker trains on a cluster it can reach: pass --dask-scheduler with --enqueue")
         _enqueue_training(merchants=merchants, months=months, simulation_seed=simulation_seed, folds=folds,
                           threads=threads, seed=seed, base_score=base_score, base_odds=base_odds,
-                          points_to_double_odds=pdo)
+                          points_to_double_odds=pdo, max_rounds=max_rounds, dask_scheduler=dask_scheduler)
         return
     started = time.monotonic()
     from risk import merchant
 
-    config = _config(folds, threads, seed, base_score, base_odds, pdo)
+    config = _config(folds, threads, seed, base_score, base_odds, pdo, max_rounds)
     data = merchant.simulated_training_data(merchants, months, simulation_seed)
-    run = merchant.train_merchant_model(data, config)
+    with _dask(dask_scheduler, dask_local) as client:
+        run = merchant.train_merchant_model(data, config, dask=client)
     labels = data.labels
     registered = (_register(lambda: merchant.register(db.session, run), MERCHANT_MODEL) if register
                   else {"model_name": MERCHANT_MODEL, "model_version": None, "model_version_id": None})

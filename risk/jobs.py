@@ -46,7 +46,13 @@ def train_merchant_model(options: dict) -> int:
     if existing is not None:
         log.info("merchant model already trained on this data as v%s: not trained again", existing.version)
         return existing.id
-    run = merchant.train_merchant_model(data, config)
+    if options["dask_scheduler"]:
+        from distributed import Client
+
+        with Client(options["dask_scheduler"]) as client:
+            run = merchant.train_merchant_model(data, config, dask=client)
+    else:
+        run = merchant.train_merchant_model(data, config)
     version = merchant.register(db.session, run)
     log.info("merchant model v%s trained: AUC %.4f", version.version, run.result.evaluation.auc)
     return version.id

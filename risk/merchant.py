@@ -52,14 +52,15 @@ def training_params(data: TrainingData, config) -> dict:
             "positive_rate": float(data.labels.mean()), **asdict(config)}
 
 
-def train_merchant_model(data: TrainingData, config) -> MerchantRun:
-    """Trains under the features' directions of risk, validated out of time."""
+def train_merchant_model(data: TrainingData, config, *, dask=None) -> MerchantRun:
+    """Trains under the features' directions of risk, validated out of time; the boosters grow on the
+    cluster of `dask` (a distributed.Client) when one is given."""
     from risk.features import BY_NAME, FEATURE_NAMES
     from risk.training import train
 
     directions = {name: int(BY_NAME[name].risk) for name in FEATURE_NAMES if BY_NAME[name].risk}
     result = train(data.columns, data.labels, names=list(FEATURE_NAMES), monotone=directions, time=data.times,
-                   config=config)
+                   config=config, dask=dask)
     return MerchantRun(result=result, data=data, params=training_params(data, config))
 
 

@@ -331,8 +331,9 @@ def _inner_folds(y: np.ndarray, time: np.ndarray | None, config: TrainingConfig)
 class CreditModel:
     """A calibrated probability of the positive class (a default), its points, and its explanation."""
 
-    def __init__(self, config: TrainingConfig | None = None):
+    def __init__(self, config: TrainingConfig | None = None, *, dask=None):
         self.config = config or TrainingConfig()
+        self.dask = dask  # a distributed.Client: the boosters grow on its cluster (not part of the artifact)
 
     # -- fitting -----------------------------------------------------------------------------------
     def fit(self, data, y, *, names: Sequence[str] | None = None, categorical: Sequence[str] = (),
@@ -365,10 +366,14 @@ class CreditModel:
         oof = np.zeros(len(y))
         self.boosters_, self.rounds_ = [], []
         for init_oof, init_all in ((None, None), (base_inner, base_all)):
-            rounds, booster_oof = self._rounds(x, y, params, categorical_indices, folds, init_oof)
-            dataset = lgb.Dataset(x, y, init_score=init_all, categorical_feature=categorical_indices,
-                                  free_raw_data=False, params={"verbosity": -1})
-            booster = lgb.train(params, dataset, num_boost_round=rounds)
+            if self.dask is None:
+                rounds, booster_oof = self._rounds(x, y, params, categorical_indices, folds, init_oof)
+                dataset = lgb.Dataset(x, y, init_score=init_all, categorical_feature=categorical_indices,
+                                      free_raw_data=False, params={"verbosity": -1})
+                booster = lgb.train(params, dataset, num_boost_round=rounds)
+            else:
+                rounds, booster_oof = self._rounds_on_dask(x, y, params, categorical_indices, folds, init_oof)
+                booster = self._grow_on_dask(x, y, params, categorical_indices, init_all, rounds)
             self.boosters_.append(booster)
             self.rounds_.append(rounds)
             oof += booster_oof + (0 if init_oof is None else init_oof)
@@ -392,6 +397,63 @@ class CreditModel:
         for booster, (_train_rows, valid_rows) in zip(result["cvbooster"].boosters, folds, strict=True):
             oof[valid_rows] = booster.predict(x[valid_rows], num_iteration=rounds, raw_score=True)
         return rounds, oof
+
+    # -- on a Dask cluster --------------------------------------------------------------------------
+    def _grow_on_dask(self, x, y, params, categorical, init_score, rounds: int) -> lgb.Booster:
+        """One booster grown by LightGBM's Dask interface, the rows split across the cluster's workers
+        (data-parallel: each worker's histograms are summed, so leaves see every row)."""
+        import dask.array as da
+        from lightgbm import DaskLGBMClassifier
+
+        workers = max(1, len(self.dask.scheduler_info()["workers"]))
+        chunk = max(1, math.ceil(len(y) / workers))
+        native = {k: v for k, v in params.items() if k not in ("metric", "num_threads", "objective")}
+        model = DaskLGBMClassifier(client=self.dask, objective="binary", n_estimators=rounds,
+                                   n_jobs=self.config.threads, **native)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            model.fit(da.from_array(x, chunks=(chunk, x.shape[1])), da.from_array(y, chunks=chunk),
+                      init_score=None if init_score is None else da.from_array(init_score, chunks=chunk),
+                      categorical_feature=categorical or "auto")
+        return model.booster_
+
+    def _rounds_on_dask(self, x, y, params, categorical, folds, init_score) -> tuple[int, np.ndarray]:
+        """`_rounds` on the cluster. LightGBM's Dask interface has no early stopping (each worker sees
+        only its share of a validation set), so each inner fold grows `max_rounds` trees there and the
+        same rule is applied here afterwards: the round of the best mean AUC across the folds, stopping
+        once `early_stopping_rounds` pass without a better one."""
+        from sklearn.metrics import roc_auc_score
+
+        curves, staged = [], []
+        for train_rows, valid_rows in folds:
+            booster = self._grow_on_dask(x[train_rows], y[train_rows], params, categorical,
+                                         None if init_score is None else init_score[train_rows],
+                                         self.config.max_rounds)
+            leaves = booster.predict(x[valid_rows], pred_leaf=True).astype(int)
+            trees = leaves.shape[1]
+            values = np.zeros((trees, int(leaves.max()) + 1))
+            for tree in range(trees):
+                for leaf in np.unique(leaves[:, tree]):
+                    values[tree, leaf] = booster.get_leaf_output(tree, int(leaf))
+            raw = np.zeros(len(valid_rows)) if init_score is None else init_score[valid_rows].copy()
+            curve, sums = np.empty(trees), np.empty((trees, len(valid_rows)))
+            for tree in range(trees):
+                raw += values[tree, leaves[:, tree]]
+                curve[tree] = roc_auc_score(y[valid_rows], raw)
+                sums[tree] = raw
+            curves.append(curve)
+            staged.append(sums - (0 if init_score is None else init_score[valid_rows]))
+        mean = np.mean([c[:min(len(c) for c in curves)] for c in curves], axis=0)
+        best, best_round = -np.inf, 1
+        for index, auc in enumerate(mean):
+            if auc > best:
+                best, best_round = auc, index + 1
+            elif index + 1 - best_round >= self.config.early_stopping_rounds:
+                break
+        oof = np.zeros(len(y))
+        for sums, (_train_rows, valid_rows) in zip(staged, folds, strict=True):
+            oof[valid_rows] = sums[best_round - 1]
+        return best_round, oof
 
     # -- predicting --------------------------------------------------------------------------------
     def _matrix(self, data) -> np.ndarray:
@@ -513,7 +575,8 @@ class Evaluation:
 
 
 def cross_validate(columns: dict[str, np.ndarray], y: np.ndarray, *, names: list[str], categorical: Sequence[str],
-                   monotone: Mapping[str, int], time: np.ndarray | None, config: TrainingConfig) -> Evaluation:
+                   monotone: Mapping[str, int], time: np.ndarray | None, config: TrainingConfig,
+                   dask=None) -> Evaluation:
     """Fits the whole pipeline on each outer training fold and scores the fold held out."""
     from sklearn.metrics import brier_score_loss, roc_auc_score
 
@@ -533,8 +596,9 @@ def cross_validate(columns: dict[str, np.ndarray], y: np.ndarray, *, names: list
         train_y, valid_y = y[train_rows], y[valid_rows]
         if min(np.bincount(train_y, minlength=2)) < 2 or len(set(valid_y)) < 2:
             continue  # a period without both outcomes can neither train nor be ranked
-        model = CreditModel(config).fit(_subset(columns, train_rows), train_y, names=names, categorical=categorical,
-                                        monotone=monotone, time=None if time is None else time[train_rows])
+        model = CreditModel(config, dask=dask).fit(
+            _subset(columns, train_rows), train_y, names=names, categorical=categorical, monotone=monotone,
+            time=None if time is None else time[train_rows])
         held_out = _subset(columns, valid_rows)
         margin = model.decision_function(held_out)
         probability = model.calibrator_.probability(margin)
@@ -577,8 +641,9 @@ class TrainingResult:
 
 def train(columns: dict[str, np.ndarray], y: np.ndarray, *, names: list[str], categorical: Sequence[str] = (),
           monotone: Mapping[str, int] | None = None, time: np.ndarray | None = None,
-          config: TrainingConfig | None = None) -> TrainingResult:
-    """Cross-validates the pipeline, then fits it on every row and audits its monotone constraints."""
+          config: TrainingConfig | None = None, dask=None) -> TrainingResult:
+    """Cross-validates the pipeline, then fits it on every row and audits its monotone constraints;
+    every booster grows on the cluster of `dask` (a distributed.Client) when one is given."""
     config = config or TrainingConfig()
     monotone = {name: int(d) for name, d in (monotone or {}).items() if d and name not in set(categorical)}
     y = np.asarray(y, dtype=int)
@@ -588,8 +653,9 @@ def train(columns: dict[str, np.ndarray], y: np.ndarray, *, names: list[str], ca
     if min(counts) < 8:
         raise TrainingDataError(f"the rarer class has {min(counts)} rows: at least 8 are needed to cross-validate")
     evaluation = cross_validate(columns, y, names=names, categorical=categorical, monotone=monotone, time=time,
-                                config=config)
-    model = CreditModel(config).fit(columns, y, names=names, categorical=categorical, monotone=monotone, time=time)
+                                config=config, dask=dask)
+    model = CreditModel(config, dask=dask).fit(columns, y, names=names, categorical=categorical, monotone=monotone,
+                                               time=time)
     return TrainingResult(model=model, evaluation=evaluation, monotone_violations=monotone_violations(model, columns),
                           names=list(names), categorical=list(categorical), monotone=monotone,
                           reference=training_reference(model, columns))
