@@ -32,6 +32,7 @@ from pathlib import Path
 import psycopg
 import redis
 
+from bench import risk as risk_bench
 from bench import vrp
 from payments.localstripe import start_localstripe
 
@@ -282,6 +283,9 @@ def main() -> None:
     if ONLY and ONLY in "vrp":  # the solver alone needs no server
         vrp.main()
         return
+    if ONLY and ONLY in "risk":  # nor does the credit model, in-process
+        risk_bench.main()
+        return
     wrk = ensure_wrk()
     database_url = fresh_database()
     redis_url = claim_redis()
@@ -298,6 +302,8 @@ def main() -> None:
         run_bench(wrk, env, database_url)
         if ONLY in "vrp":
             vrp.main()
+        if ONLY in "risk":
+            risk_bench.main()
     finally:
         release_redis(redis_url)
         with psycopg.connect(SERVER, autocommit=True) as conn:

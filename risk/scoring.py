@@ -83,6 +83,13 @@ def score_rows(model, rows: Sequence[dict[str, float | None]], *, top: int = TOP
     return scores
 
 
-def probabilities(model, rows: Sequence[dict[str, float | None]]):
-    """Only the probabilities of many rows (no reasons): one prediction per booster."""
-    return model.calibrator_.probability(model.margin_of_matrix(model._matrix(rows)))
+def scores_of_matrix(model, x):
+    """Probabilities, points and bands of many rows of the model's matrix, without reasons: one
+    prediction per booster, the rest vectorised."""
+    import numpy as np
+
+    probability = model.calibrator_.probability(model.margin_of_matrix(x))
+    points = model.points(probability)
+    floors = np.array([floor for _band, floor in BANDS[:-1]])
+    bands = np.array([band for band, _floor in BANDS])[np.sum(points[:, None] < floors[None, :], axis=1)]
+    return probability, points, bands
