@@ -59,6 +59,8 @@ from payments import api as payments_api
 from payments import jobs as payments_jobs
 from payments.cli import ledger_cli, use_localstripe_unless_configured
 from risk import api as risk_api
+from risk import jobs as risk_jobs
+from risk import seed as risk_seed
 from risk.cli import risk_cli
 from risk.financing import jobs as financing_jobs
 from risk.financing import wiring as financing_wiring
@@ -76,6 +78,7 @@ SCHEDULE = [
     *commerce_jobs.PERIODIC,
     *financing_jobs.PERIODIC,
     *logistics_jobs.PERIODIC,
+    *risk_jobs.PERIODIC,
 ]
 
 
@@ -154,6 +157,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
             parcels_seed.seed_demo,
             commerce_seed.seed_demo,
             logistics_seed.seed_demo,
+            risk_seed.seed_demo,
         ],
     )
     return app

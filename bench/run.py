@@ -33,6 +33,7 @@ import psycopg
 import redis
 
 from bench import dispatch, vrp
+from bench import risk as risk_bench
 from payments.localstripe import start_localstripe
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -285,6 +286,9 @@ def main() -> None:
     if ONLY and ONLY in "dispatch":  # nor does dispatch
         dispatch.main()
         return
+    if ONLY and ONLY in "risk":  # nor does the credit model, in-process
+        risk_bench.main()
+        return
     wrk = ensure_wrk()
     database_url = fresh_database()
     redis_url = claim_redis()
@@ -303,6 +307,8 @@ def main() -> None:
             vrp.main()
         if ONLY in "dispatch":
             dispatch.main()
+        if ONLY in "risk":
+            risk_bench.main()
     finally:
         release_redis(redis_url)
         with psycopg.connect(SERVER, autocommit=True) as conn:

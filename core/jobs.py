@@ -45,7 +45,7 @@ from core.models import Base, created_at, intpk, utcnow
 
 log = logging.getLogger(__name__)
 
-QUEUES = ("high", "default", "low")
+QUEUES = ("high", "default", "low", "training")  # training: long, CPU-bound model fits
 _PENDING = "linli.outbox_rows"
 _JOB_ID = re.compile(r"^[A-Za-z0-9_-]{1,100}$")  # RQ's own rule for job ids
 _OWN_PREFIX = "outbox-"

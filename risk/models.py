@@ -14,6 +14,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -52,6 +53,9 @@ class ModelVersion(Base):
     training_rows: Mapped[int]
     synthetic: Mapped[bool] = mapped_column(default=False)  # trained on simulated histories, not real outcomes
     card: Mapped[str] = mapped_column(Text)  # the generated model card (Markdown)
+    # The training sample's distributions ({"rows", "features": {name: bins}, "score": bins}, see
+    # risk.drift.reference_bins) that drift is measured against; None for versions trained before.
+    reference: Mapped[dict | None] = mapped_column(JSON)
     created_at: Mapped[created_at]
     promoted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
@@ -61,7 +65,11 @@ class StoreScore(Base):
     explained later (PIPL Art. 24)."""
 
     __tablename__ = "risk_store_scores"
-    __table_args__ = (Index("ix_risk_store_scores_store_created", "store_id", "created_at"),)
+    __table_args__ = (
+        Index("ix_risk_store_scores_store_created", "store_id", "created_at"),
+        # The nightly rescore's question: which stores has this version already scored as of this date?
+        Index("ix_risk_store_scores_version_as_of", "model_version_id", "as_of"),
+    )
 
     id: Mapped[intpk]
     store_id: Mapped[int] = mapped_column(ForeignKey("stores.id", ondelete="RESTRICT"))
@@ -73,4 +81,6 @@ class StoreScore(Base):
     points: Mapped[float] = mapped_column(Float)
     band: Mapped[str] = mapped_column(String(2))
     reasons: Mapped[list] = mapped_column(JSON)  # [{feature, value, contribution, zh, en}], strongest first
+    # A challenger's score beside the champion's: kept to compare them, never read to decide anything.
+    shadow: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[created_at]

@@ -1,11 +1,14 @@
 """Read-side selects of the model registry (no actor: jobs, the CLI and admins' services call these)."""
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from commerce.stores.models import Store, StoreStatus
 from core.errors import NotFound
-from risk.models import ModelStage, ModelVersion
+from risk.models import ModelStage, ModelVersion, StoreScore
 
 
 def model_version(session: Session, version_id: int) -> ModelVersion:
@@ -24,3 +27,29 @@ def champion(session: Session, name: str) -> ModelVersion | None:
 def versions(session: Session, name: str) -> list[ModelVersion]:
     return list(session.scalars(select(ModelVersion).where(ModelVersion.name == name)
                                 .order_by(ModelVersion.version.desc())))
+
+
+def newest_challenger(session: Session, name: str) -> ModelVersion | None:
+    """The latest registered version of `name` still waiting as a challenger: it shadow-scores."""
+    return session.scalar(select(ModelVersion).where(ModelVersion.name == name,
+                                                     ModelVersion.stage == ModelStage.CHALLENGER)
+                          .order_by(ModelVersion.version.desc()).limit(1))
+
+
+def active_store_ids(session: Session) -> list[int]:
+    """Every store trading on the platform (not suspended), by id. commerce has no actor-free list
+    of them yet, so this reads its table directly."""
+    return list(session.scalars(select(Store.id).where(Store.status == StoreStatus.ACTIVE).order_by(Store.id)))
+
+
+def scored_store_ids(session: Session, version_id: int, as_of: datetime, *, shadow: bool) -> set[int]:
+    """Stores a version already scored as of this moment (a rerun of the nightly rescore skips them)."""
+    return set(session.scalars(select(StoreScore.store_id).where(StoreScore.model_version_id == version_id,
+                                                                 StoreScore.as_of == as_of,
+                                                                 StoreScore.shadow.is_(shadow))))
+
+
+def latest_score(session: Session, store_id: int) -> StoreScore | None:
+    """The store's latest score that may decide something: a champion's, never a shadow score."""
+    return session.scalar(select(StoreScore).where(StoreScore.store_id == store_id, StoreScore.shadow.is_(False))
+                          .order_by(StoreScore.created_at.desc(), StoreScore.id.desc()).limit(1))

@@ -7,6 +7,7 @@ merchant is told is what the model did.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from risk.features import BY_NAME
@@ -57,10 +58,38 @@ def reason_for(name: str, value: float | None, contribution: float) -> Reason:
 
 def score_features(model, features: dict[str, float | None], *, top: int = TOP_REASONS) -> Score:
     """Scores one row of features with a loaded `CreditModel`."""
-    probability = float(model.predict_proba([features])[0, 1])
-    points = float(model.points(probability))
-    names, contributions = model.contributions([features])
-    ranked = sorted(((float(c), n) for n, c in zip(names[:-1], contributions[0, :-1], strict=True) if c > 0),
-                    reverse=True)
-    reasons = tuple(reason_for(name, features.get(name), c) for c, name in ranked[:top])
-    return Score(probability=probability, points=points, band=band_of(points), reasons=reasons)
+    return score_rows(model, [features], top=top)[0]
+
+
+def score_rows(model, rows: Sequence[dict[str, float | None]], *, top: int = TOP_REASONS) -> list[Score]:
+    """Scores many rows with one call into LightGBM: the contributions, which sum exactly to the
+    margin, give the probability and the reasons at once."""
+    import numpy as np
+
+    if not rows:
+        return []
+    names = [c.name for c in model.encoder_.columns]
+    contributions = model.contributions_of_matrix(model._matrix(rows))
+    probability = model.calibrator_.probability(contributions.sum(axis=1))
+    points = model.points(probability)
+    features = contributions[:, :-1]
+    strongest = np.argsort(-features, axis=1, kind="stable")[:, :top]
+    scores = []
+    for i, row in enumerate(rows):
+        reasons = tuple(reason_for(names[j], row.get(names[j]), float(features[i, j]))
+                        for j in strongest[i] if features[i, j] > 0)
+        p = float(probability[i])
+        scores.append(Score(probability=p, points=float(points[i]), band=band_of(float(points[i])), reasons=reasons))
+    return scores
+
+
+def scores_of_matrix(model, x):
+    """Probabilities, points and bands of many rows of the model's matrix, without reasons: one
+    prediction per booster, the rest vectorised."""
+    import numpy as np
+
+    probability = model.calibrator_.probability(model.margin_of_matrix(x))
+    points = model.points(probability)
+    floors = np.array([floor for _band, floor in BANDS[:-1]])
+    bands = np.array([band for band, _floor in BANDS])[np.sum(points[:, None] < floors[None, :], axis=1)]
+    return probability, points, bands

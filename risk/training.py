@@ -24,6 +24,7 @@ from __future__ import annotations
 import itertools
 import json
 import math
+import operator
 import warnings
 import zlib
 from collections.abc import Mapping, Sequence
@@ -149,6 +150,19 @@ class _Encoder:
                 out[:, j] = [codes.get(_text(v), math.nan) if not _is_missing(v) else math.nan for v in values]
         return out
 
+    def matrix_of_rows(self, rows: Sequence[Mapping[str, Any]]) -> np.ndarray:
+        """Rows of numbers straight into the matrix (one conversion, None as NaN): the scoring path."""
+        if any(c.kind != NUMERIC for c in self.columns):
+            return self.matrix(as_columns(rows, [c.name for c in self.columns]))
+        names = [c.name for c in self.columns]
+        values = operator.itemgetter(*names)
+        try:
+            out = np.array([values(row) for row in rows], dtype=float).reshape(-1, len(names))
+        except (KeyError, TypeError, ValueError):  # a feature missing from a row, or text in it
+            return self.matrix(as_columns(rows, names))
+        out[~np.isfinite(out)] = np.nan
+        return out
+
     @property
     def categorical_indices(self) -> list[int]:
         return [j for j, c in enumerate(self.columns) if c.kind == CATEGORICAL]
@@ -203,18 +217,35 @@ class _LinearBase:
         return base
 
     def _design(self, x: np.ndarray) -> np.ndarray:
-        design = self.state["design"]
-        z = np.zeros((x.shape[0], len(design)))
-        for k, d in enumerate(design):
-            values = x[:, d["source"]]
-            if d["kind"] == "value":
-                filled = np.clip(np.where(np.isnan(values), d["median"], values), d["low"], d["high"])
-                z[:, k] = (filled - d["mean"]) / d["std"]
-            elif d["kind"] == "missing":
-                z[:, k] = np.isnan(values)
-            else:
-                z[:, k] = values == d["code"]
+        plan = self.__dict__.get("_plan") or self._make_plan()
+        z = np.empty((x.shape[0], len(self.state["design"])))
+        if plan["value"][0].size:
+            position, source, median, low, high, mean, std = plan["value"]
+            values = x[:, source]
+            values = np.where(np.isnan(values), median, values)
+            np.clip(values, low, high, out=values)
+            z[:, position] = (values - mean) / std
+        position, source = plan["missing"]
+        z[:, position] = np.isnan(x[:, source])
+        position, source, code = plan["level"]
+        z[:, position] = x[:, source] == code
         return z
+
+    def _make_plan(self) -> dict:
+        """The design's columns grouped by transform, as index arrays: one vectorised step per group
+        instead of one per column (scoring a batch spends its time here otherwise)."""
+        design = self.state["design"]
+
+        def pick(kind: str, *keys: str) -> tuple[np.ndarray, ...]:
+            chosen = [(k, d) for k, d in enumerate(design) if d["kind"] == kind]
+            return (np.array([k for k, _d in chosen], dtype=int),
+                    np.array([d["source"] for _k, d in chosen], dtype=int),
+                    *(np.array([d[key] for _k, d in chosen], dtype=float) for key in keys))
+
+        plan = {"value": pick("value", "median", "low", "high", "mean", "std"), "missing": pick("missing"),
+                "level": pick("level", "code")}
+        self.__dict__["_plan"] = plan
+        return plan
 
     def margin(self, x: np.ndarray) -> np.ndarray:
         return self._design(x) @ np.asarray(self.state["weights"]) + self.state["intercept"]
@@ -319,8 +350,9 @@ def _inner_folds(y: np.ndarray, time: np.ndarray | None, config: TrainingConfig)
 class CreditModel:
     """A calibrated probability of the positive class (a default), its points, and its explanation."""
 
-    def __init__(self, config: TrainingConfig | None = None):
+    def __init__(self, config: TrainingConfig | None = None, *, dask=None):
         self.config = config or TrainingConfig()
+        self.dask = dask  # a distributed.Client: the boosters grow on its cluster (not part of the artifact)
 
     # -- fitting -----------------------------------------------------------------------------------
     def fit(self, data, y, *, names: Sequence[str] | None = None, categorical: Sequence[str] = (),
@@ -353,10 +385,14 @@ class CreditModel:
         oof = np.zeros(len(y))
         self.boosters_, self.rounds_ = [], []
         for init_oof, init_all in ((None, None), (base_inner, base_all)):
-            rounds, booster_oof = self._rounds(x, y, params, categorical_indices, folds, init_oof)
-            dataset = lgb.Dataset(x, y, init_score=init_all, categorical_feature=categorical_indices,
-                                  free_raw_data=False, params={"verbosity": -1})
-            booster = lgb.train(params, dataset, num_boost_round=rounds)
+            if self.dask is None:
+                rounds, booster_oof = self._rounds(x, y, params, categorical_indices, folds, init_oof)
+                dataset = lgb.Dataset(x, y, init_score=init_all, categorical_feature=categorical_indices,
+                                      free_raw_data=False, params={"verbosity": -1})
+                booster = lgb.train(params, dataset, num_boost_round=rounds)
+            else:
+                rounds, booster_oof = self._rounds_on_dask(x, y, params, categorical_indices, folds, init_oof)
+                booster = self._grow_on_dask(x, y, params, categorical_indices, init_all, rounds)
             self.boosters_.append(booster)
             self.rounds_.append(rounds)
             oof += booster_oof + (0 if init_oof is None else init_oof)
@@ -381,8 +417,67 @@ class CreditModel:
             oof[valid_rows] = booster.predict(x[valid_rows], num_iteration=rounds, raw_score=True)
         return rounds, oof
 
+    # -- on a Dask cluster --------------------------------------------------------------------------
+    def _grow_on_dask(self, x, y, params, categorical, init_score, rounds: int) -> lgb.Booster:
+        """One booster grown by LightGBM's Dask interface, the rows split across the cluster's workers
+        (data-parallel: each worker's histograms are summed, so leaves see every row)."""
+        import dask.array as da
+        from lightgbm import DaskLGBMClassifier
+
+        workers = max(1, len(self.dask.scheduler_info()["workers"]))
+        chunk = max(1, math.ceil(len(y) / workers))
+        native = {k: v for k, v in params.items() if k not in ("metric", "num_threads", "objective")}
+        model = DaskLGBMClassifier(client=self.dask, objective="binary", n_estimators=rounds,
+                                   n_jobs=self.config.threads, **native)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            model.fit(da.from_array(x, chunks=(chunk, x.shape[1])), da.from_array(y, chunks=chunk),
+                      init_score=None if init_score is None else da.from_array(init_score, chunks=chunk),
+                      categorical_feature=categorical or "auto")
+        return model.booster_
+
+    def _rounds_on_dask(self, x, y, params, categorical, folds, init_score) -> tuple[int, np.ndarray]:
+        """`_rounds` on the cluster. LightGBM's Dask interface has no early stopping (each worker sees
+        only its share of a validation set), so each inner fold grows `max_rounds` trees there and the
+        same rule is applied here afterwards: the round of the best mean AUC across the folds, stopping
+        once `early_stopping_rounds` pass without a better one."""
+        from sklearn.metrics import roc_auc_score
+
+        curves, staged = [], []
+        for train_rows, valid_rows in folds:
+            booster = self._grow_on_dask(x[train_rows], y[train_rows], params, categorical,
+                                         None if init_score is None else init_score[train_rows],
+                                         self.config.max_rounds)
+            leaves = booster.predict(x[valid_rows], pred_leaf=True).astype(int)
+            trees = leaves.shape[1]
+            values = np.zeros((trees, int(leaves.max()) + 1))
+            for tree in range(trees):
+                for leaf in np.unique(leaves[:, tree]):
+                    values[tree, leaf] = booster.get_leaf_output(tree, int(leaf))
+            raw = np.zeros(len(valid_rows)) if init_score is None else init_score[valid_rows].copy()
+            curve, sums = np.empty(trees), np.empty((trees, len(valid_rows)))
+            for tree in range(trees):
+                raw += values[tree, leaves[:, tree]]
+                curve[tree] = roc_auc_score(y[valid_rows], raw)
+                sums[tree] = raw
+            curves.append(curve)
+            staged.append(sums - (0 if init_score is None else init_score[valid_rows]))
+        mean = np.mean([c[:min(len(c) for c in curves)] for c in curves], axis=0)
+        best, best_round = -np.inf, 1
+        for index, auc in enumerate(mean):
+            if auc > best:
+                best, best_round = auc, index + 1
+            elif index + 1 - best_round >= self.config.early_stopping_rounds:
+                break
+        oof = np.zeros(len(y))
+        for sums, (_train_rows, valid_rows) in zip(staged, folds, strict=True):
+            oof[valid_rows] = sums[best_round - 1]
+        return best_round, oof
+
     # -- predicting --------------------------------------------------------------------------------
     def _matrix(self, data) -> np.ndarray:
+        if isinstance(data, Sequence) and not isinstance(data, str):
+            return self.encoder_.matrix_of_rows(data)
         names = [c.name for c in self.encoder_.columns]
         return self.encoder_.matrix(data if isinstance(data, dict) and all(
             isinstance(v, np.ndarray) for v in data.values()) else as_columns(data, names))
@@ -409,12 +504,12 @@ class CreditModel:
     def contributions(self, data) -> tuple[list[str], np.ndarray]:
         """Each feature's share of the margin (LightGBM's `pred_contrib` plus the base's terms), last
         column the bias; a row sums to its `decision_function`."""
-        x = self._matrix(data)
+        return [c.name for c in self.encoder_.columns] + ["(bias)"], self.contributions_of_matrix(self._matrix(data))
+
+    def contributions_of_matrix(self, x: np.ndarray) -> np.ndarray:
         trees, boosted = self.boosters_
-        n = x.shape[1]
-        total = (trees.predict(x, pred_contrib=True) + boosted.predict(x, pred_contrib=True)
-                 + self.base_.contributions(x, n)) / 2
-        return [c.name for c in self.encoder_.columns] + ["(bias)"], total
+        return (trees.predict(x, pred_contrib=True) + boosted.predict(x, pred_contrib=True)
+                + self.base_.contributions(x, x.shape[1])) / 2
 
     # -- the artifact ------------------------------------------------------------------------------
     def to_bytes(self) -> bytes:
@@ -499,7 +594,8 @@ class Evaluation:
 
 
 def cross_validate(columns: dict[str, np.ndarray], y: np.ndarray, *, names: list[str], categorical: Sequence[str],
-                   monotone: Mapping[str, int], time: np.ndarray | None, config: TrainingConfig) -> Evaluation:
+                   monotone: Mapping[str, int], time: np.ndarray | None, config: TrainingConfig,
+                   dask=None) -> Evaluation:
     """Fits the whole pipeline on each outer training fold and scores the fold held out."""
     from sklearn.metrics import brier_score_loss, roc_auc_score
 
@@ -519,8 +615,9 @@ def cross_validate(columns: dict[str, np.ndarray], y: np.ndarray, *, names: list
         train_y, valid_y = y[train_rows], y[valid_rows]
         if min(np.bincount(train_y, minlength=2)) < 2 or len(set(valid_y)) < 2:
             continue  # a period without both outcomes can neither train nor be ranked
-        model = CreditModel(config).fit(_subset(columns, train_rows), train_y, names=names, categorical=categorical,
-                                        monotone=monotone, time=None if time is None else time[train_rows])
+        model = CreditModel(config, dask=dask).fit(
+            _subset(columns, train_rows), train_y, names=names, categorical=categorical, monotone=monotone,
+            time=None if time is None else time[train_rows])
         held_out = _subset(columns, valid_rows)
         margin = model.decision_function(held_out)
         probability = model.calibrator_.probability(margin)
@@ -548,6 +645,7 @@ class TrainingResult:
     names: list[str]
     categorical: list[str]
     monotone: dict[str, int]
+    reference: dict = field(default_factory=dict)  # the training sample's bins, for drift (risk.drift)
 
     def features(self) -> list[dict]:
         return [{"name": c.name, "kind": c.kind, "monotone": c.monotone} for c in self.model.encoder_.columns]
@@ -562,8 +660,9 @@ class TrainingResult:
 
 def train(columns: dict[str, np.ndarray], y: np.ndarray, *, names: list[str], categorical: Sequence[str] = (),
           monotone: Mapping[str, int] | None = None, time: np.ndarray | None = None,
-          config: TrainingConfig | None = None) -> TrainingResult:
-    """Cross-validates the pipeline, then fits it on every row and audits its monotone constraints."""
+          config: TrainingConfig | None = None, dask=None) -> TrainingResult:
+    """Cross-validates the pipeline, then fits it on every row and audits its monotone constraints;
+    every booster grows on the cluster of `dask` (a distributed.Client) when one is given."""
     config = config or TrainingConfig()
     monotone = {name: int(d) for name, d in (monotone or {}).items() if d and name not in set(categorical)}
     y = np.asarray(y, dtype=int)
@@ -573,7 +672,20 @@ def train(columns: dict[str, np.ndarray], y: np.ndarray, *, names: list[str], ca
     if min(counts) < 8:
         raise TrainingDataError(f"the rarer class has {min(counts)} rows: at least 8 are needed to cross-validate")
     evaluation = cross_validate(columns, y, names=names, categorical=categorical, monotone=monotone, time=time,
-                                config=config)
-    model = CreditModel(config).fit(columns, y, names=names, categorical=categorical, monotone=monotone, time=time)
+                                config=config, dask=dask)
+    model = CreditModel(config, dask=dask).fit(columns, y, names=names, categorical=categorical, monotone=monotone,
+                                               time=time)
     return TrainingResult(model=model, evaluation=evaluation, monotone_violations=monotone_violations(model, columns),
-                          names=list(names), categorical=list(categorical), monotone=monotone)
+                          names=list(names), categorical=list(categorical), monotone=monotone,
+                          reference=training_reference(model, columns))
+
+
+def training_reference(model: CreditModel, columns: dict[str, np.ndarray]) -> dict:
+    """Each numeric feature's and the probability's distribution on the training rows, binned by
+    their deciles, so drift is later measured against what the model learned from."""
+    from risk.drift import reference_bins
+
+    numeric = [c.name for c in model.encoder_.columns if c.kind == NUMERIC]
+    return {"rows": len(next(iter(columns.values()))) if columns else 0,
+            "features": {name: reference_bins(numeric_values(columns[name]).tolist()) for name in numeric},
+            "score": reference_bins(model.predict_proba(columns)[:, 1].tolist())}

@@ -12,9 +12,10 @@ from core.auth import Actor
 from core.errors import NotFound
 from core.policy import require
 from risk.financing.models import Advance, AdvanceStatus, FinancingOffer, OfferStatus, Repayment
-from risk.financing.service import latest_score, open_offer
+from risk.financing.service import open_offer
 from risk.models import ModelVersion, StoreScore
 from risk.policy import Permission
+from risk.queries import latest_score
 
 
 def _score_view(session: Session, score: StoreScore | None) -> dict | None:

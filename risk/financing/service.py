@@ -45,7 +45,6 @@ from risk.financing.models import (
     Repayment,
     RepaymentKind,
 )
-from risk.models import StoreScore
 from risk.policy import Permission
 
 log = logging.getLogger(__name__)
@@ -415,8 +414,3 @@ def refresh_open_offers(session: Session) -> int:
     for store_id in store_ids:
         refresh_offer(session, store_id)
     return len(store_ids)
-
-
-def latest_score(session: Session, store_id: int) -> StoreScore | None:
-    return session.scalar(select(StoreScore).where(StoreScore.store_id == store_id)
-                          .order_by(StoreScore.created_at.desc(), StoreScore.id.desc()).limit(1))

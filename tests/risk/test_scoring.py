@@ -76,3 +76,17 @@ def test_a_store_is_scored_by_the_champion_and_the_score_keeps_its_inputs(connec
     assert stored.features["orders_90d"] == 4 and set(stored.features) == set(FEATURE_NAMES)
     assert 0 < stored.probability < 1 and stored.band == band_of(stored.points)
     assert all({"feature", "zh", "en", "contribution"} <= set(reason) for reason in stored.reasons)
+
+
+def test_a_batch_scores_each_row_as_it_would_be_scored_alone(merchant_model):
+    from risk.scoring import score_rows, scores_of_matrix
+
+    rows = [{name: row[name] for name in FEATURE_NAMES}
+            for row in simulate(Simulation(merchants=150, months=6, seed=12))[:300]]
+    alone = [score_features(merchant_model, row) for row in rows]
+    batch = score_rows(merchant_model, rows)
+    probability, points, bands = scores_of_matrix(merchant_model, merchant_model._matrix(rows))
+    assert np.allclose([s.probability for s in batch], [s.probability for s in alone], rtol=1e-9)
+    assert np.allclose(probability, merchant_model.predict_proba(rows)[:, 1], rtol=1e-9)
+    assert [s.reasons for s in batch] == [s.reasons for s in alone]
+    assert list(bands) == [band_of(p) for p in points] and len(set(bands)) > 1
