@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from commerce.stores.models import Store, StoreStatus
+from commerce.stores import queries as store_queries
 from core.errors import NotFound
 from risk.models import ModelStage, ModelVersion, StoreScore
 
@@ -37,9 +37,7 @@ def newest_challenger(session: Session, name: str) -> ModelVersion | None:
 
 
 def active_store_ids(session: Session) -> list[int]:
-    """Every store trading on the platform (not suspended), by id. commerce has no actor-free list
-    of them yet, so this reads its table directly."""
-    return list(session.scalars(select(Store.id).where(Store.status == StoreStatus.ACTIVE).order_by(Store.id)))
+    return store_queries.active_store_ids(session)
 
 
 def scored_store_ids(session: Session, version_id: int, as_of: datetime, *, shadow: bool) -> set[int]:

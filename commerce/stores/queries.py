@@ -147,3 +147,8 @@ def home_community_id(session: Session, store_id: int) -> int | None:
         .where(StoreCommunity.store_id == store_id, StoreCommunity.status == ServiceStatus.APPROVED)
         .order_by(StoreCommunity.decided_at, StoreCommunity.id).limit(1)
     )
+
+
+def active_store_ids(session: Session) -> list[int]:
+    """Every store trading on the platform (not suspended), by id: for jobs that visit them all (no actor)."""
+    return list(session.scalars(select(Store.id).where(Store.status == StoreStatus.ACTIVE).order_by(Store.id)))

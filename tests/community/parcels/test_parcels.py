@@ -111,7 +111,8 @@ def test_the_desk_list_filters_by_status_and_unit_and_shows_no_codes(client, des
 
 
 def test_reminders_go_out_after_two_days_once_per_local_day(app, client, desk, run_jobs):
-    now = utcnow()
+    # Noon in Shanghai: "five minutes later" must stay on the same local day whenever the test runs.
+    now = utcnow().replace(hour=4, minute=0, second=0, microsecond=0)
     ParcelFactory(unit=desk["unit"], tracking_number="SFOLD1", arrived_at=now - timedelta(days=3))
     ParcelFactory(unit=desk["unit"], tracking_number="SFNEW1", arrived_at=now - timedelta(days=1))
     ParcelFactory(unit=desk["unit"], tracking_number="SFDONE", arrived_at=now - timedelta(days=5),
