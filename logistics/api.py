@@ -2,6 +2,7 @@
 a resident's view of its order's delivery; managers' roster; couriers' earnings."""
 from flask.views import MethodView
 
+from commerce.stores.schemas import PayoutAccountSetupSchema, PayoutAccountStatusSchema
 from core.auth import current_actor
 from core.db import db
 from core.web import Blueprint
@@ -119,6 +120,16 @@ class Earnings(MethodView):
         """What the courier earned over a period (this month by default) and is owed now"""
         _first, _last, since, until = statements.period(args.get("from_"), args.get("to"), "Asia/Shanghai")
         return queries.my_earnings(db.session, current_actor(), since=since, until=until)
+
+
+@blp.route("/couriers/me/payout-account")
+class CourierPayoutAccount(MethodView):
+    @blp.arguments(PayoutAccountSetupSchema)
+    @blp.response(200, PayoutAccountStatusSchema)
+    @blp.errors(401, 403, 422, 502)
+    def post(self, body):
+        """Set up where the courier's earnings are paid out (Stripe Connect Express)"""
+        return service.set_up_payout_account(db.session, current_actor(), **body)
 
 
 @blp.route("/communities/<int:community_id>/orders/<int:order_id>/delivery")

@@ -129,6 +129,17 @@ def set_duty(session: Session, actor: Actor, *, on_duty: bool, location_consent:
     return courier
 
 
+def set_up_payout_account(session: Session, actor: Actor, *, return_url: str | None = None) -> dict:
+    """The courier sets up where its earnings are paid out (Stripe Connect Express, as stores do);
+    settlement then pays `payable:courier:<user>` like a store's balance. Commits. Calls Stripe."""
+    from payments import service as payments
+
+    courier = my_courier(session, actor)
+    status = payments.set_up_payout_account(session, payee=courier_payee(courier), return_url=return_url)
+    session.commit()
+    return status
+
+
 def report_location(session: Session, actor: Actor, *, latitude: float, longitude: float) -> bool:
     """The courier's current point; kept only on duty with consent, at most one every LOCATION_EVERY
     (returns whether it was kept). Commits."""

@@ -11,6 +11,7 @@ import pytest
 
 from commerce.orders.models import Order
 from core.models import utcnow
+from core.timeutil import local_date
 from payments import jobs as payment_jobs
 from payments import ledger
 from payments.models import Payment
@@ -39,7 +40,8 @@ def _pay_an_order(client, community, store, product, resident, card="pm_card_vis
 
 
 def _today(store):
-    return utcnow().date().isoformat()
+    """The store's local day (Shanghai's runs ahead of UTC's from 16:00 UTC)."""
+    return local_date(utcnow(), store.timezone).isoformat()
 
 
 @contextmanager
@@ -150,7 +152,7 @@ def test_a_manager_reads_the_communitys_revenue_by_month_and_store_and_exports_i
                 json={"reason": "坏了", "amount": 10_000})
     manager = staff_of(community)
 
-    url = f"/api/communities/{community.id}/revenue?from={utcnow().date()}&to={utcnow().date()}"
+    url = f"/api/communities/{community.id}/revenue?from={_today(community)}&to={_today(community)}"
     revenue = client.get(url, headers=bearer(manager.id))
     assert revenue.status_code == 200, revenue.json
     body = revenue.json

@@ -14,6 +14,7 @@ from core.models import utcnow
 from logistics import jobs as logistics_jobs
 from logistics import service
 from logistics.models import Courier, DeliveryTask, TaskStatus
+from payments import jobs as payment_jobs
 from payments import ledger
 from tests.commerce.factories import order_of, product_of, store_serving
 from tests.conftest import bearer
@@ -74,7 +75,8 @@ def _task(app, order) -> DeliveryTask:
         return db.session.scalar(select(DeliveryTask).where(DeliveryTask.order_id == order.id))
 
 
-def test_an_order_is_delivered_by_a_courier_on_the_resident_s_code_and_the_fee_is_on_the_ledger(app, client, place):
+def test_an_order_is_delivered_by_a_courier_on_the_resident_s_code_and_the_fee_is_on_the_ledger(
+        app, client, place, monkeypatch):
     community, _building, resident, store, merchant, manager = place
     courier = _courier(client, community, manager)
     order = _ready_order(client, community, resident, store, merchant)
@@ -117,6 +119,14 @@ def test_an_order_is_delivered_by_a_courier_on_the_resident_s_code_and_the_fee_i
     assert earnings["balance"] == 500 and [(line["kind"], line["amount"]) for line in earnings["lines"]] == [
         ("delivery_fee", 500)]
     assert ledger_check(app).exit_code == 0
+    # Paid out like a store: the courier's own payout account, then settlement.
+    monkeypatch.setitem(app.config, "PAYOUT_MINIMUM", 500)
+    account = client.post("/api/couriers/me/payout-account", json={}, **me)
+    assert account.status_code == 200 and account.json["stripe_account_id"], account.json
+    with app.app_context():
+        paid = payment_jobs.settle_payouts()
+        assert paid["errors"] == 0 and ledger.balance(db.session, f"payable:courier:{courier.id}", "CNY") == 0
+    assert client.get("/api/couriers/me/earnings", **me).json["balance"] == 0
     tracking = client.get(f"/api/communities/{community.id}/orders/{order.id}/delivery",
                           headers=bearer(resident.id)).json
     assert tracking["status"] == "delivered" and tracking["courier"] is None  # no location once it is over
