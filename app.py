@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import Flask
 
+from ads import api as ads_api
 from commerce import api as commerce_api
 from commerce import jobs as commerce_jobs
 from commerce import seed as commerce_seed
@@ -126,6 +127,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         commerce_api.blp,
         logistics_api.blp,
         risk_api.blp,
+        ads_api.blp,
     ):
         api.register_blueprint(blueprint)
     app.register_blueprint(open311_api.blp)  # GeoReport v2 documents itself; not in /api's OpenAPI

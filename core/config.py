@@ -67,6 +67,9 @@ class Settings(BaseSettings):
     PAYOUT_ONBOARDING_RETURN_URL: str = "http://127.0.0.1:5000/api/docs"  # where Stripe's onboarding returns
     OSRM_URL: str | None = None  # e.g. http://osrm:5000: road distances for dispatch (great-circle x 1.3 without)
     LOGISTICS_HAUL_FEE: int = Field(default=1_000, ge=0)  # fen a courier earns for a group deal's haul
+    ADS_RESERVE_CPC: int = Field(default=10, ge=1)  # fen: the least a click sells for
+    ADS_RESERVE_CPM: int = Field(default=500, ge=1)  # fen: the least 1,000 impressions sell for
+    ADS_MAX_RADIUS_M: int = Field(default=3_000, ge=100)  # the widest radius a campaign may target
     # Merchant financing (risk/financing): fen, days.
     FINANCING_MIN_OFFER: int = Field(default=50_000, ge=1)  # no offer below 500 yuan
     FINANCING_STORE_LIMIT: int = Field(default=10_000_000, ge=1)  # what one store may owe at once

@@ -152,3 +152,13 @@ def home_community_id(session: Session, store_id: int) -> int | None:
 def active_store_ids(session: Session) -> list[int]:
     """Every store trading on the platform (not suspended), by id: for jobs that visit them all (no actor)."""
     return list(session.scalars(select(Store.id).where(Store.status == StoreStatus.ACTIVE).order_by(Store.id)))
+
+
+def communities_served_by(store_id: int, community_ids: list[int]) -> Select:
+    """Of `community_ids`, those where `store_id` serves now (for ads' targeting)."""
+    return (
+        select(StoreCommunity.community_id)
+        .join(Store, Store.id == StoreCommunity.store_id)
+        .where(StoreCommunity.store_id == store_id, StoreCommunity.community_id.in_(community_ids),
+               StoreCommunity.status == ServiceStatus.APPROVED, Store.status == StoreStatus.ACTIVE)
+    )
