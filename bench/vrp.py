@@ -10,7 +10,7 @@ from pathlib import Path
 
 from logistics.routing import check, instances, solver
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "vrp"
+DATA = Path(os.environ.get("LINLI_VRP_DATA") or Path(__file__).resolve().parents[2] / "shared" / "data" / "vrp")
 BEST = {"C102": (827.3, 10), "R102": (1466.6, 18), "RC102": (1457.4, 14)}
 SECONDS = float(os.environ.get("BENCH_VRP_SECONDS", "10"))
 
