@@ -282,6 +282,13 @@ def dispatch_community(session: Session, community_id: int, *, now: datetime | N
     """One round: expired offers go back (the courier counts as declining), open tasks are offered to
     couriers on duty, and every courier with new tasks gets its stops ordered and ETAs. Commits."""
     now = now or utcnow()
+    # Couriers first, in id order, then tasks: the order going off duty locks them in (a courier, then its
+    # offers), and a courier of several communities is planned by one round at a time.
+    couriers = list(session.scalars(select(Courier).join(CourierCommunity, CourierCommunity.courier_id == Courier.id)
+                                    .where(CourierCommunity.community_id == community_id, Courier.active.is_(True),
+                                           Courier.on_duty.is_(True), Courier.location_consent.is_(True),
+                                           Courier.latitude.is_not(None))
+                                    .order_by(Courier.id).with_for_update(of=Courier)))
     tasks = list(session.scalars(select(DeliveryTask).where(
         DeliveryTask.community_id == community_id,
         DeliveryTask.status.in_((TaskStatus.OPEN, *ACTIVE_TASKS))).with_for_update()))
@@ -290,12 +297,6 @@ def dispatch_community(session: Session, community_id: int, *, now: datetime | N
         if task.status == TaskStatus.OFFERED and task.offered_at <= now - timedelta(seconds=OFFER_SECONDS):
             _reopen(task, declined_by=task.courier_id)
             expired += 1
-    # Locked in id order: a courier of several communities is planned by one round at a time.
-    couriers = list(session.scalars(select(Courier).join(CourierCommunity, CourierCommunity.courier_id == Courier.id)
-                                    .where(CourierCommunity.community_id == community_id, Courier.active.is_(True),
-                                           Courier.on_duty.is_(True), Courier.location_consent.is_(True),
-                                           Courier.latitude.is_not(None))
-                                    .order_by(Courier.id).with_for_update(of=Courier)))
     states = {c.id: dispatch.CourierState(c.id, (c.latitude, c.longitude), c.capacity, c.vehicle,
                                           max_weight=c.max_weight_grams) for c in couriers}
     by_id = {task.id: task for task in tasks}
