@@ -41,6 +41,7 @@ from community.seed import seed_demo as seed_community
 from community.visitors import api as visitors_api
 from community.visitors import jobs as visitors_jobs
 from community.visitors import seed as visitors_seed
+from console.web import blp as console_blp
 from core import auth, cache, edge, errors, i18n, json_provider, metrics, observability, proxy, ratelimit
 from core import web as core_web
 from core.application import Linli
@@ -131,6 +132,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     ):
         api.register_blueprint(blueprint)
     app.register_blueprint(open311_api.blp)  # GeoReport v2 documents itself; not in /api's OpenAPI
+    app.register_blueprint(console_blp)  # the web console's pages under /console/, not in /api's OpenAPI
 
     # What higher floors do when lower floors' state changes: subscribed here, never on import.
     orders_on_payments.subscribe_to_payments()

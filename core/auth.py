@@ -235,6 +235,13 @@ def current_actor(*, prefetch: Prefetch | None = None) -> Actor:
             _l("Send an access token as 'Authorization: Bearer <token>'."),
             headers={"WWW-Authenticate": 'Bearer realm="linli"'},
         )
+    g._actor = actor_of_token(token, prefetch=prefetch)
+    return g._actor
+
+
+def actor_of_token(token: str, *, prefetch: Prefetch | None = None) -> Actor:
+    """The actor an access token stands for, or 401 problem (invalid, expired, logged out, inactive):
+    a bearer token's, or one a browser session of the console holds."""
     try:
         user_id, login_id, expires = _verified(token, current_app.config["SECRET_KEY"])
         if expires <= time.time():
@@ -247,7 +254,6 @@ def current_actor(*, prefetch: Prefetch | None = None) -> Actor:
         ) from None
     if actor is None:
         raise Unauthenticated(_l("The account of this token is no longer active."))
-    g._actor = actor
     return actor
 
 

@@ -17,10 +17,12 @@ DEFAULT_LOCALE = "zh"
 # The catalogue's Chinese is Simplified; Content-Language names the script.
 CONTENT_LANGUAGES = {"zh": "zh-Hans", "en": "en"}
 _CHOSEN = "linli_locale"
+_READER_CHOICE = "linli_reader_locale"
 
 babel = Babel()
 
-__all__ = ["babel", "field_messages", "gettext", "init_app", "lazy_gettext", "ngettext", "select_locale"]
+__all__ = ["babel", "choose_locale", "field_messages", "gettext", "init_app", "lazy_gettext", "ngettext",
+           "select_locale"]
 
 
 def select_locale() -> str:
@@ -28,9 +30,16 @@ def select_locale() -> str:
     response knows that its text depends on Accept-Language."""
     if not has_request_context():
         return DEFAULT_LOCALE
-    locale = request.accept_languages.best_match(SUPPORTED_LOCALES) or DEFAULT_LOCALE
+    locale = g.get(_READER_CHOICE) or request.accept_languages.best_match(SUPPORTED_LOCALES) or DEFAULT_LOCALE
     setattr(g, _CHOSEN, locale)
     return locale
+
+
+def choose_locale(locale: str | None) -> None:
+    """The reader chose a language (the console's switch, kept in a cookie): it wins over
+    Accept-Language for this request. Call before anything is translated."""
+    if locale in SUPPORTED_LOCALES:
+        setattr(g, _READER_CHOICE, locale)
 
 
 def _say_which_language(response: Response) -> Response:

@@ -1,0 +1,1 @@
+"""Floor 7: the web console for community managers, merchants and platform admins (see web.py)."""
