@@ -48,7 +48,7 @@ def request_page(community_id: int, request_id: int, problem=None):
     actor = g.console_actor
     found = queries.get_request(db.session, actor, community_id, request_id)
     return render_page(
-        "requests/detail.html", community_id=community_id, req=found, problem=problem,
+        "console/requests/detail.html", community_id=community_id, req=found, problem=problem,
         clock=sla.of_request(found, utcnow()),
         actions=[a for a in STAFF_ACTIONS if found.status in MOVES[a].leaves],
         needs_reason={a for a in STAFF_ACTIONS if MOVES[a].needs_reason},
