@@ -45,7 +45,13 @@ run: $(RUNTIME) translations seed
 worker: $(RUNTIME) translations
 	$(FLASK) worker
 
-test: $(DEV) translations
+# The console's browser tests drive Debian's chromium (Playwright's own download is not reachable here).
+CHROMIUM ?= /usr/bin/chromium
+
+$(CHROMIUM):
+	-apt-get install -y --no-install-recommends chromium || (apt-get update && apt-get install -y --no-install-recommends chromium)
+
+test: $(DEV) translations $(CHROMIUM)
 	$(BIN)/pytest -n 2 --dist loadgroup -q -p no:cacheprovider
 
 lint: $(DEV)

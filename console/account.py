@@ -29,7 +29,8 @@ def sign_in():
         signin.sign_in(login=request.form.get("login", ""), password=request.form.get("password", ""))
     except DomainError as error:
         db.session.rollback()
-        return render_page("console/sign_in.html", problem=Problem.of(error), next=request.form.get("next", "")), error.status
+        page = render_page("console/sign_in.html", problem=Problem.of(error), next=request.form.get("next", ""))
+        return page, error.status
     return redirect(_local(request.form.get("next")))
 
 
