@@ -45,11 +45,13 @@ run: $(RUNTIME) translations seed
 worker: $(RUNTIME) translations
 	$(FLASK) worker
 
-# The console's browser tests drive Debian's chromium (Playwright's own download is not reachable here).
+# The console's browser tests drive Debian's chromium (Playwright's own download is not reachable here),
+# with a Chinese font for the screenshots.
 CHROMIUM ?= /usr/bin/chromium
 
 $(CHROMIUM):
-	-apt-get install -y --no-install-recommends chromium || (apt-get update && apt-get install -y --no-install-recommends chromium)
+	-apt-get install -y --no-install-recommends chromium fonts-wqy-zenhei || \
+		(apt-get update && apt-get install -y --no-install-recommends chromium fonts-wqy-zenhei)
 
 test: $(DEV) translations $(CHROMIUM)
 	$(BIN)/pytest -n 2 --dist loadgroup -q -p no:cacheprovider

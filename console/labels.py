@@ -12,6 +12,9 @@ LABELS = {
         "acknowledge": _l("Acknowledge"), "start": _l("Start work"), "hold": _l("Put on hold"),
         "resume": _l("Resume"), "resolve": _l("Resolve"), "close": _l("Close"), "decline": _l("Decline"),
         "reopen": _l("Reopen"),
+        # what else a request's history records
+        "filed": _l("Filed"), "assigned": _l("Assigned"), "unassigned": _l("Unassigned"), "merged": _l("Merged"),
+        "duplicate_merged": _l("A duplicate merged in"), "rated": _l("Rated"), "commented": _l("Commented"),
     },
     "clock": {
         "done": _l("Done"), "on_hold": _l("Clock stopped"), "on_track": _l("On track"),

@@ -28,6 +28,7 @@ def site(localstripe) -> Iterator[live.Site]:
 @pytest.fixture(scope="module")
 def browser(site):
     os.makedirs(live.SCREENSHOTS, exist_ok=True)
+    open(os.path.join(live.SCREENSHOTS, "timings.txt"), "w").close()
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=live.chromium(), args=live.CHROMIUM_ARGS)
         yield browser
@@ -46,14 +47,14 @@ class Visit:
         if not request.url.startswith(self.site.url):
             self.outside.append(request.url)
 
-    def open(self, path: str, shot: str | None = None) -> None:
+    def open(self, path: str, shot: str | None = None) -> float:
+        """Opens a page as a full load (scripts, styles, charts drawn) and returns the seconds it took."""
         started = time.perf_counter()
         self.page.goto(self.site.url + path, wait_until="load")
         elapsed = time.perf_counter() - started
         if shot:
             self.shoot(shot)
-            with open(os.path.join(live.SCREENSHOTS, "timings.txt"), "a") as timings:
-                timings.write(f"{shot}\t{path}\t{elapsed * 1000:.0f} ms\n")
+        return elapsed
 
     def shoot(self, name: str) -> None:
         self.page.screenshot(path=os.path.join(live.SCREENSHOTS, f"{name}.png"), full_page=True)
@@ -171,3 +172,23 @@ def test_the_console_fits_a_phone(browser, site):
     visit.shoot("statement-phone")
     context.close()
     assert width <= 400, "the page is wider than the phone"
+
+
+MAIN_PAGES = {
+    "manager@demo.local": ["/console/home", "/console/communities/1/requests", "/console/communities/1/requests/1",
+                           "/console/communities/1/residencies", "/console/communities/1/revenue"],
+    "merchant@demo.local": ["/console/stores/1/orders", "/console/stores/1/orders/1", "/console/stores/1/statement"],
+    "admin@demo.local": ["/console/platform/commission", "/console/platform/revenue"],
+}
+
+
+def test_each_main_page_loads_and_says_how_long_it_took(visit: Visit):
+    """A full load of each main page, the median of three, into timings.txt (for the README)."""
+    with open(os.path.join(live.SCREENSHOTS, "timings.txt"), "a") as timings:
+        for login, paths in MAIN_PAGES.items():
+            visit.page.context.clear_cookies()
+            visit.sign_in(login)
+            for path in paths:
+                times = sorted(visit.open(path) for _ in range(3))
+                assert visit.page.locator("nav").count() == 1, path
+                timings.write(f"{path}\t{times[1] * 1000:.0f} ms\n")
