@@ -28,6 +28,10 @@ LABELS = {
         "ready": _l("Ready"), "out_for_delivery": _l("Out for delivery"), "delivered": _l("Delivered"),
         "completed": _l("Completed"), "cancelled": _l("Cancelled"), "refunded": _l("Refunded"),
     },
+    "return": {
+        "requested": _l("Waiting for the store"), "approved": _l("Approved"), "rejected": _l("Rejected"),
+        "withdrawn": _l("Withdrawn"),
+    },
     "fulfilment": {"pickup": _l("Pickup"), "delivery": _l("Delivery")},
     "statement": {
         "payment": _l("Sales"), "platform_commission": _l("Platform commission"),

@@ -34,6 +34,7 @@ def links(session: Session, actor: Actor) -> list[Section]:
     for store in session.scalars(store_queries.my_stores(actor)):
         sections.append(Section(store.name, [
             (str(_l("Orders")), url_for("console.orders_board", store_id=store.id)),
+            (str(_l("Returns")), url_for("console.store_returns", store_id=store.id)),
             (str(_l("Settlement")), url_for("console.statement", store_id=store.id)),
         ]))
     if actor.is_platform_admin:

@@ -111,4 +111,5 @@ from console import account as _account  # noqa: E402, F401
 from console import money as _money  # noqa: E402, F401
 from console import requests as _requests  # noqa: E402, F401
 from console import residency as _residency  # noqa: E402, F401
+from console import returns as _returns  # noqa: E402, F401
 from console import store as _store  # noqa: E402, F401

@@ -141,6 +141,9 @@ def test_a_merchant_accepts_an_order_marks_it_ready_refunds_a_line_and_reads_the
     page.wait_for_selector("#statement-chart canvas")
     assert page.locator("#statement-lines tbody tr").count() > 1
     visit.shoot("statement")
+    visit.nav("/returns")
+    page.wait_for_selector("article[id^=return-]")
+    visit.shoot("returns")
 
 
 def test_an_admin_changes_a_commission_rate(visit: Visit):
@@ -177,7 +180,8 @@ def test_the_console_fits_a_phone(browser, site):
 MAIN_PAGES = {
     "manager@demo.local": ["/console/home", "/console/communities/1/requests", "/console/communities/1/requests/1",
                            "/console/communities/1/residencies", "/console/communities/1/revenue"],
-    "merchant@demo.local": ["/console/stores/1/orders", "/console/stores/1/orders/1", "/console/stores/1/statement"],
+    "merchant@demo.local": ["/console/stores/1/orders", "/console/stores/1/orders/1", "/console/stores/1/statement",
+                            "/console/stores/1/returns"],
     "admin@demo.local": ["/console/platform/commission", "/console/platform/revenue"],
 }
 
