@@ -32,6 +32,10 @@ LABELS = {
         "requested": _l("Waiting for the store"), "approved": _l("Approved"), "rejected": _l("Rejected"),
         "withdrawn": _l("Withdrawn"),
     },
+    "application": {
+        "pending": _l("Pending"), "approved": _l("Approved"), "rejected": _l("Rejected"),
+        "suspended": _l("Suspended"), "withdrawn": _l("Withdrawn"),
+    },
     "fulfilment": {"pickup": _l("Pickup"), "delivery": _l("Delivery")},
     "statement": {
         "payment": _l("Sales"), "platform_commission": _l("Platform commission"),

@@ -29,6 +29,7 @@ def links(session: Session, actor: Actor) -> list[Section]:
             sections.append(Section(names.get(community_id, str(community_id)), [
                 (str(_l("Service requests")), url_for("console.request_queue", community_id=community_id)),
                 (str(_l("Residency claims")), url_for("console.residencies", community_id=community_id)),
+                (str(_l("Store applications")), url_for("console.store_applications", community_id=community_id)),
                 (str(_l("Revenue")), url_for("console.community_revenue", community_id=community_id)),
             ]))
     for store in session.scalars(store_queries.my_stores(actor)):

@@ -108,6 +108,7 @@ def _problem(error: DomainError):
 
 # The pages register themselves on `blp` when their modules are imported.
 from console import account as _account  # noqa: E402, F401
+from console import applications as _applications  # noqa: E402, F401
 from console import money as _money  # noqa: E402, F401
 from console import requests as _requests  # noqa: E402, F401
 from console import residency as _residency  # noqa: E402, F401
