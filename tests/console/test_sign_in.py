@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 
+from core.auth import issue_access_token
 from tests.console.conftest import Console
 from tests.factories import CommunityFactory, UserFactory, staff_of
 
@@ -87,3 +88,25 @@ def test_the_next_page_after_sign_in_is_never_another_site(console: Console):
     response = console.post("/console/", {"login": user.email, "password": "password123",
                                           "next": "//evil.example/console/"})
     assert response.headers["Location"] == "/console/home"
+
+
+def test_an_expired_access_token_is_rotated_with_the_refresh_token(console: Console, app):
+    user = UserFactory()
+    console.sign_in(user)
+    with app.app_context():
+        expired = issue_access_token(user.id, ttl_seconds=-1, secret=app.config["SECRET_KEY"])
+    with console.client.session_transaction("/console/") as session:
+        refresh = session["refresh_token"]
+        session["access_token"] = expired
+    assert console.get("/console/home").status_code == 200
+    with console.client.session_transaction("/console/") as session:
+        assert session["access_token"] != expired and session["refresh_token"] != refresh
+
+
+def test_a_copy_of_the_session_cookie_stops_working_at_sign_out(console: Console):
+    console.sign_in(UserFactory())
+    console.get("/console/home")
+    stolen = console.client.get_cookie("linli_console", path="/console").value
+    console.post("/console/sign-out")
+    console.client.set_cookie("linli_console", stolen, path="/console")
+    assert console.get("/console/home").status_code == 302
