@@ -36,6 +36,7 @@ LABELS = {
         "pending": _l("Pending"), "approved": _l("Approved"), "rejected": _l("Rejected"),
         "suspended": _l("Suspended"), "withdrawn": _l("Withdrawn"),
     },
+    "parcel": {"waiting": _l("Waiting"), "collected": _l("Collected")},
     "fulfilment": {"pickup": _l("Pickup"), "delivery": _l("Delivery")},
     "statement": {
         "payment": _l("Sales"), "platform_commission": _l("Platform commission"),

@@ -22,16 +22,22 @@ class Section:
 
 def links(session: Session, actor: Actor) -> list[Section]:
     sections = [Section(str(_l("Console")), [(str(_l("Home")), url_for("console.home"))])]
-    managed = sorted(actor.community_ids(StaffRole.MANAGER))
-    if managed:
-        names = dict(session.execute(select(Community.id, Community.name).where(Community.id.in_(managed))).all())
-        for community_id in managed:
-            sections.append(Section(names.get(community_id, str(community_id)), [
-                (str(_l("Service requests")), url_for("console.request_queue", community_id=community_id)),
-                (str(_l("Residency claims")), url_for("console.residencies", community_id=community_id)),
-                (str(_l("Store applications")), url_for("console.store_applications", community_id=community_id)),
-                (str(_l("Revenue")), url_for("console.community_revenue", community_id=community_id)),
-            ]))
+    managed = actor.community_ids(StaffRole.MANAGER)
+    desks = sorted(managed | actor.community_ids(StaffRole.GUARD))
+    if desks:
+        names = dict(session.execute(select(Community.id, Community.name).where(Community.id.in_(desks))).all())
+        for community_id in desks:
+            pages = [(str(_l("Parcels")), url_for("console.parcels", community_id=community_id))]
+            if community_id in managed:
+                pages = [
+                    (str(_l("Service requests")), url_for("console.request_queue", community_id=community_id)),
+                    (str(_l("Residency claims")), url_for("console.residencies", community_id=community_id)),
+                    (str(_l("Store applications")),
+                     url_for("console.store_applications", community_id=community_id)),
+                    *pages,
+                    (str(_l("Revenue")), url_for("console.community_revenue", community_id=community_id)),
+                ]
+            sections.append(Section(names.get(community_id, str(community_id)), pages))
     for store in session.scalars(store_queries.my_stores(actor)):
         sections.append(Section(store.name, [
             (str(_l("Orders")), url_for("console.orders_board", store_id=store.id)),

@@ -110,6 +110,7 @@ def _problem(error: DomainError):
 from console import account as _account  # noqa: E402, F401
 from console import applications as _applications  # noqa: E402, F401
 from console import money as _money  # noqa: E402, F401
+from console import parcels as _parcels  # noqa: E402, F401
 from console import requests as _requests  # noqa: E402, F401
 from console import residency as _residency  # noqa: E402, F401
 from console import returns as _returns  # noqa: E402, F401

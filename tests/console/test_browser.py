@@ -116,6 +116,9 @@ def test_a_manager_works_a_request_from_new_to_resolved_and_approves_a_residency
     visit.open(page.get_attribute("nav a[href$='/store-applications']", "href") + "?status=approved",
                "store-applications")
     page.wait_for_selector("article[id^=application-]")
+    visit.nav("/parcels")
+    page.wait_for_selector("#parcels tbody tr")
+    visit.shoot("parcels")
 
 
 def test_a_merchant_accepts_an_order_marks_it_ready_refunds_a_line_and_reads_the_statement(visit: Visit):
@@ -183,7 +186,7 @@ def test_the_console_fits_a_phone(browser, site):
 MAIN_PAGES = {
     "manager@demo.local": ["/console/home", "/console/communities/1/requests", "/console/communities/1/requests/1",
                            "/console/communities/1/residencies", "/console/communities/1/revenue",
-                           "/console/communities/1/store-applications"],
+                           "/console/communities/1/store-applications", "/console/communities/1/parcels"],
     "merchant@demo.local": ["/console/stores/1/orders", "/console/stores/1/orders/1", "/console/stores/1/statement",
                             "/console/stores/1/returns"],
     "admin@demo.local": ["/console/platform/commission", "/console/platform/revenue"],
