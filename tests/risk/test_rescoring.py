@@ -11,7 +11,7 @@ from risk.drift import reference_bins
 from risk.features import BY_NAME, FEATURE_NAMES, features_for_store
 from risk.jobs import rescore_stores
 from risk.models import StoreScore
-from risk.scoring import score_features
+from risk.scoring import score_features, score_rows
 from risk.simulate import Simulation, simulate, training_table
 from risk.training import ARTIFACT_FORMAT, CreditModel, TrainingConfig, training_reference
 from tests.commerce.factories import order_of, product_of, store_serving
@@ -115,7 +115,7 @@ def test_stores_like_the_training_sample_raise_no_alert(connection, training, ru
     # The reference is these very stores: their features and scores as the model saw them.
     rows = [features_for_store(current_session(), store.id, AS_OF) for store in stores[:-1]]
     reference = {"features": {name: reference_bins([row[name] for row in rows]) for name in FEATURE_NAMES},
-                 "score": reference_bins(model.predict_proba(rows)[:, 1].tolist())}
+                 "score": reference_bins([score.probability for score in score_rows(model, rows)])}
     _register(model, reference=reference)
 
     report = service.rescore_stores(current_session(), as_of=AS_OF, drift_min_stores=5)
