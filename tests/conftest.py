@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import psycopg
@@ -57,10 +58,11 @@ def _psycopg_url(url: str) -> str:
     return "postgresql+psycopg://" + url.split("://", 1)[1]
 
 
-@pytest.fixture(scope="session")
-def database_url() -> Iterator[str]:
-    server = make_url(_psycopg_url(SERVER_URL))
-    name = f"linli_test_{uuid.uuid4().hex[:10]}"
+@contextmanager
+def scratch_database(prefix: str, server_url: str = SERVER_URL) -> Iterator[str]:
+    """A new PostgreSQL database named `<prefix>_<random>`, migrated to head, dropped afterwards."""
+    server = make_url(_psycopg_url(server_url))
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
     admin_dsn = server.set(drivername="postgresql").render_as_string(hide_password=False)
     with psycopg.connect(admin_dsn, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
@@ -73,6 +75,12 @@ def database_url() -> Iterator[str]:
     finally:
         with psycopg.connect(admin_dsn, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def database_url() -> Iterator[str]:
+    with scratch_database("linli_test") as url:
+        yield url
 
 
 def _claim_redis() -> tuple[Redis, str]:

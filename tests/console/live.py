@@ -7,17 +7,12 @@ from __future__ import annotations
 import os
 import shutil
 import threading
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-import psycopg
-from alembic import command
-from alembic.config import Config
 from flask import Flask
 from sqlalchemy import select
-from sqlalchemy.engine import make_url
 from werkzeug.serving import make_server
 
 from app import create_app
@@ -42,24 +37,6 @@ class Site:
 
 def chromium() -> str | None:
     return CHROMIUM if os.path.exists(CHROMIUM) else shutil.which("chromium")
-
-
-@contextmanager
-def own_database(server_url: str) -> Iterator[str]:
-    server = make_url("postgresql+psycopg://" + server_url.split("://", 1)[1])
-    name = f"linli_console_{uuid.uuid4().hex[:10]}"
-    admin = server.set(drivername="postgresql").render_as_string(hide_password=False)
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    url = server.set(database=name).render_as_string(hide_password=False)
-    try:
-        config = Config(os.path.join(ROOT, "alembic.ini"))
-        config.attributes["url"] = url
-        command.upgrade(config, "head")
-        yield url
-    finally:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def _claim_a_unit(app: Flask) -> None:

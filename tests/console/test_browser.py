@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
-from tests.conftest import SERVER_URL, _test_settings
+from tests.conftest import _test_settings, scratch_database
 from tests.console import live
 
 pytestmark = pytest.mark.xdist_group("console-browser")  # one worker seeds and serves, once
@@ -21,7 +21,7 @@ pytestmark = pytest.mark.xdist_group("console-browser")  # one worker seeds and 
 def site(localstripe) -> Iterator[live.Site]:
     if live.chromium() is None:
         pytest.skip("no Chromium at /usr/bin/chromium (make test installs Debian's chromium package)")
-    with live.own_database(SERVER_URL) as url, live.serve(_test_settings(localstripe, DATABASE_URL=url)) as site:
+    with scratch_database("linli_console") as url, live.serve(_test_settings(localstripe, DATABASE_URL=url)) as site:
         yield site
 
 
