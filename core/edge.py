@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 from typing import Any
+from urllib.parse import unquote_to_bytes
 
 import flask
 import marshmallow as ma
@@ -184,10 +185,30 @@ def _field_errors(values: MultiDict) -> dict[str, list[str]]:
     return errors
 
 
+def _is_utf8_form(raw: bytes) -> bool:
+    """Whether a query string or urlencoded body decodes to UTF-8 once unescaped. werkzeug would
+    replace what does not (a lone surrogate's %ED%A0%80, a stray %FF) with U+FFFD and store it."""
+    if raw.isascii() and b"%" not in raw:
+        return True  # the common case: nothing escaped, nothing to decode
+    try:
+        for part in raw.split(b"&"):
+            unquote_to_bytes(part).decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 def refuse_control_characters() -> None:
-    """Query and form values are text: 422 naming each field that holds a control character."""
+    """Query and form values are text: 400 for bytes that are not UTF-8, 422 naming each field that
+    holds a control character."""
+    if request.query_string and not _is_utf8_form(request.query_string):
+        raise _not_unicode()
     errors = _field_errors(request.args) if request.query_string else {}
     if request.method != "GET" and request.mimetype in FORM_TYPES:
+        # cached: werkzeug parses the form from the cached body afterwards
+        if request.mimetype == "application/x-www-form-urlencoded" and not _is_utf8_form(
+                request.get_data(cache=True)):
+            raise _not_unicode()
         errors.update(_field_errors(request.form))
     if errors:
         raise InvalidInput(errors=errors)
